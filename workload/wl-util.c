@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What every mode shares: messages, option values, clocks, the VMA count,
+ * the region of non-mergeable VMAs, forking, and the JSON writer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+/* ---- messages ----------------------------------------------------- */
+
+/*
+ * Messages are formatted on the stack and written with one write(2):
+ * no stdio buffer is ever allocated for them, so they may be used
+ * between the two VMA counts and from any thread.
+ */
+static void wl_vmsg(const char *prefix, const char *fmt, va_list ap, int err)
+{
+	char line[1024];
+	int n;
+
+	n = snprintf(line, sizeof(line), WL_PROG ": %s", prefix);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if ((size_t)n >= sizeof(line) - 80)
+		n = sizeof(line) - 80;
+	if (err)
+		n += snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+void wl_die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	wl_vmsg("error: ", fmt, ap, err ? err : EIO);
+	va_end(ap);
+	exit(FL_EXIT_FAILURE);
+}
+
+void wl_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	wl_vmsg("error: ", fmt, ap, 0);
+	va_end(ap);
+	exit(FL_EXIT_FAILURE);
+}
+
+void wl_usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	wl_vmsg("error: ", fmt, ap, 0);
+	va_end(ap);
+	exit(FL_EXIT_USAGE);
+}
+
+void wl_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	wl_vmsg("", fmt, ap, 0);
+	va_end(ap);
+}
+
+/* ---- options ------------------------------------------------------ */
+
+unsigned long wl_parse_ulong(const char *opt, const char *arg,
+			     unsigned long min, unsigned long max)
+{
+	unsigned long val;
+	char *end;
+
+	if (!*arg || *arg == '-' || *arg == '+' || *arg == ' ')
+		wl_usage_err("%s: '%s' is not a number", opt, arg);
+	errno = 0;
+	val = strtoul(arg, &end, 10);
+	if (*end)
+		wl_usage_err("%s: '%s' is not a number", opt, arg);
+	if (errno == ERANGE || val < min || val > max)
+		wl_usage_err("%s: %s is out of range (%lu..%lu)", opt, arg, min, max);
+	return val;
+}
+
+static const char *wl_longopt_name(const struct option *longopts, int val)
+{
+	for (; longopts->name; longopts++)
+		if (!longopts->flag && longopts->val == val)
+			return longopts->name;
+	return NULL;
+}
+
+bool wl_common_opt(struct wl_common *com, int c, char **argv,
+		   const struct option *longopts)
+{
+	const char *name;
+
+	switch (c) {
+	case 'J':
+		com->json_path = optarg;
+		return true;
+	case 'h':
+		wl_usage(stdout);
+		exit(FL_EXIT_OK);
+	case ':':
+		name = wl_longopt_name(longopts, optopt);
+		if (name)
+			wl_usage_err("option '--%s' needs a value", name);
+		wl_usage_err("option '%s' needs a value", argv[optind - 1]);
+	case '?':
+		name = optopt ? wl_longopt_name(longopts, optopt) : NULL;
+		if (name)
+			wl_usage_err("option '--%s' takes no value", name);
+		if (optopt)
+			wl_usage_err("unknown option '-%c' (try --help)", optopt);
+		wl_usage_err("unknown option '%s' (try --help)", argv[optind - 1]);
+	}
+	return false;
+}
+
+void wl_common_finish(struct wl_common *com, int argc, char **argv)
+{
+	if (optind < argc)
+		wl_usage_err("unexpected argument '%s' (try --help)", argv[optind]);
+
+	com->json_fd = STDOUT_FILENO;
+	if (!com->json_path)
+		return;
+	if (!*com->json_path)
+		wl_usage_err("--json: empty file name");
+	com->json_fd = open(com->json_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (com->json_fd < 0)
+		wl_die("cannot create %s", com->json_path);
+}
+
+/* ---- time --------------------------------------------------------- */
+
+uint64_t wl_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		wl_die("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void wl_sleep_until_ns(uint64_t deadline)
+{
+	struct timespec ts = {
+		.tv_sec = deadline / 1000000000ull,
+		.tv_nsec = deadline % 1000000000ull,
+	};
+	int ret;
+
+	while ((ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))) {
+		if (ret != EINTR) {
+			errno = ret;
+			wl_die("clock_nanosleep");
+		}
+	}
+}
+
+void wl_sleep_ms(unsigned long ms)
+{
+	wl_sleep_until_ns(wl_now_ns() + (uint64_t)ms * 1000000ull);
+}
+
+size_t wl_page_size(void)
+{
+	static size_t page;
+
+	if (!page) {
+		long ret = sysconf(_SC_PAGESIZE);
+
+		if (ret <= 0)
+			wl_die("sysconf(_SC_PAGESIZE)");
+		page = ret;
+	}
+	return page;
+}
+
+/* ---- VMAs --------------------------------------------------------- */
+
+long wl_count_vmas(void)
+{
+	static const char vsyscall[] = "[vsyscall]";
+	static char buf[64 * 1024];
+	const size_t vlen = sizeof(vsyscall) - 1;
+	char tail[sizeof(vsyscall) - 1];
+	size_t linelen = 0;
+	long lines = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		wl_die("open /proc/self/maps");
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			wl_die("read /proc/self/maps");
+		if (!n)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+
+			if (c != '\n') {
+				/* keep the last vlen bytes of the line */
+				if (linelen < vlen) {
+					tail[linelen] = c;
+				} else {
+					memmove(tail, tail + 1, vlen - 1);
+					tail[vlen - 1] = c;
+				}
+				linelen++;
+				continue;
+			}
+			if (linelen < vlen || memcmp(tail, vsyscall, vlen))
+				lines++;
+			linelen = 0;
+		}
+	}
+	close(fd);
+	return lines;
+}
+
+void wl_region_create(struct wl_region *r, unsigned long n, bool touch)
+{
+	size_t page = wl_page_size();
+	char *mem;
+
+	r->start = NULL;
+	r->len = 0;
+	r->vmas = 0;
+	if (!n)
+		return;
+
+	mem = mmap(NULL, (n + 2) * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		wl_die("mmap of %lu pages", n + 2);
+	/* a hole on each side: the end VMAs have no neighbour to merge with */
+	if (munmap(mem, page) || munmap(mem + (n + 1) * page, page))
+		wl_die("munmap");
+	r->start = mem + page;
+	r->len = n * page;
+
+	if (touch)
+		for (unsigned long i = 0; i < n; i++)
+			r->start[i * page] = 1;
+
+	for (unsigned long i = 0; i < n; i += 2) {
+		if (!mprotect(r->start + i * page, page, PROT_READ))
+			continue;
+		if (errno == ENOMEM)
+			wl_die("mprotect of page %lu of %lu (more VMAs than vm.max_map_count?)",
+			       i + 1, n);
+		wl_die("mprotect");
+	}
+	r->vmas = n;
+}
+
+/* ---- children ----------------------------------------------------- */
+
+void wl_reap(pid_t pid, const char *what)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			wl_die("waitpid %d", (int)pid);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		wl_fail("%s child %d did not exit 0 (wait status 0x%x)",
+			what, (int)pid, status);
+}
+
+pid_t wl_fork_wait(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		wl_die("fork");
+	if (!pid)
+		_exit(0);
+	wl_reap(pid, "fork");
+	return pid;
+}
+
+void wl_hold(unsigned long ms)
+{
+	if (!ms)
+		return;
+	wl_note("holding pid %d for %lu ms", (int)getpid(), ms);
+	wl_sleep_ms(ms);
+}
+
+/* ---- JSON --------------------------------------------------------- */
+
+void wl_json_begin(struct wl_json *j)
+{
+	j->buf = NULL;
+	j->len = 0;
+	j->f = open_memstream(&j->buf, &j->len);
+	if (!j->f)
+		wl_die("open_memstream");
+	fputc('{', j->f);
+	j->first = true;
+}
+
+static void wl_json_key(struct wl_json *j, const char *key)
+{
+	if (!j->first)
+		fputc(',', j->f);
+	j->first = false;
+	fprintf(j->f, "\"%s\":", key);
+}
+
+void wl_json_str(struct wl_json *j, const char *key, const char *val)
+{
+	wl_json_key(j, key);
+	fputc('"', j->f);
+	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(j->f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(j->f, "\\u%04x", *p);
+		else
+			fputc(*p, j->f);
+	}
+	fputc('"', j->f);
+}
+
+void wl_json_i64(struct wl_json *j, const char *key, int64_t val)
+{
+	wl_json_key(j, key);
+	fprintf(j->f, "%lld", (long long)val);
+}
+
+void wl_json_u64(struct wl_json *j, const char *key, uint64_t val)
+{
+	wl_json_key(j, key);
+	fprintf(j->f, "%llu", (unsigned long long)val);
+}
+
+void wl_json_bool(struct wl_json *j, const char *key, bool val)
+{
+	wl_json_key(j, key);
+	fputs(val ? "true" : "false", j->f);
+}
+
+void wl_json_null(struct wl_json *j, const char *key)
+{
+	wl_json_key(j, key);
+	fputs("null", j->f);
+}
+
+void wl_json_pids(struct wl_json *j, const char *key, const pid_t *pids, size_t n)
+{
+	wl_json_key(j, key);
+	fputc('[', j->f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(j->f, "%s%d", i ? "," : "", (int)pids[i]);
+	fputc(']', j->f);
+}
+
+void wl_json_self(struct wl_json *j)
+{
+	char comm[17] = "";
+
+	if (prctl(PR_GET_NAME, comm, 0, 0, 0))
+		wl_die("prctl(PR_GET_NAME)");
+	wl_json_i64(j, "pid", gettid());
+	wl_json_i64(j, "tgid", getpid());
+	wl_json_str(j, "comm", comm);
+}
+
+void wl_json_end(struct wl_json *j, const struct wl_common *com)
+{
+	size_t off = 0;
+
+	fputs("}\n", j->f);
+	if (fclose(j->f))
+		wl_die("writing JSON");
+	while (off < j->len) {
+		ssize_t n = write(com->json_fd, j->buf + off, j->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			wl_die("write %s", com->json_path ? com->json_path : "stdout");
+		off += n;
+	}
+	if (com->json_path && close(com->json_fd))
+		wl_die("close %s", com->json_path);
+	free(j->buf);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* forklock record: capture fork windows into a trace.dat (lib/record/). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cmd.h"
+#include "forklock-exit.h"
+#include "log.h"
+#include "record.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--force] [-q]\n"
+		"                       [-- COMMAND [ARGS...]]\n"
+		"\n"
+		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
+		"  -d, --duration SEC   stop after SEC seconds\n"
+		"  -b, --buffer-kb N    ring buffer per CPU in KB (default: %d)\n"
+		"  -f, --force          overwrite FILE if it exists\n"
+		"  -q, --quiet          no notices, only the summary line and errors\n"
+		"\n"
+		"Records until COMMAND exits, --duration passes, or SIGINT/SIGTERM.\n",
+		FL_DEFAULT_BUFFER_KB);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *val)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	*val = strtoul(s, &end, 10);
+	return *end || *val > max ? -1 : 0;
+}
+
+static void print_summary(const struct fl_record_opts *o, const struct fl_record_stats *st)
+{
+	char lost[512] = "";
+	size_t used = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < st->nr_cpus && used < sizeof(lost) - 32; cpu++)
+		used += snprintf(lost + used, sizeof(lost) - used, "%scpu%d %llu",
+				 cpu ? ", " : "", cpu, (unsigned long long)st->lost[cpu]);
+	fprintf(stderr, "%s: %llu events, %llu lost (%s), %.1f MiB, %.2f s -> %s\n",
+		fl_log_prog(), (unsigned long long)st->events,
+		(unsigned long long)st->lost_total, lost, st->bytes / 1048576.0,
+		st->duration_ns / 1e9, o->output);
+	if (st->lost_total)
+		fl_warn("%llu events were lost: the report marks forks whose windows may be affected; "
+			"a larger --buffer-kb helps", (unsigned long long)st->lost_total);
+	if (st->command_status > 0) {
+		if (WIFEXITED(st->command_status))
+			fl_notice("COMMAND exited with status %d", WEXITSTATUS(st->command_status));
+		else if (WIFSIGNALED(st->command_status))
+			fl_notice("COMMAND was killed by signal %d", WTERMSIG(st->command_status));
+	}
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output",	required_argument,	NULL, 'o' },
+		{ "duration",	required_argument,	NULL, 'd' },
+		{ "buffer-kb",	required_argument,	NULL, 'b' },
+		{ "force",	no_argument,		NULL, 'f' },
+		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fl_record_opts opts = { .output = "forklock.dat" };
+	struct fl_record_stats st;
+	unsigned long val;
+	char *end;
+	int c, ret;
+
+	/* '+': options end at COMMAND, so its own options are left alone */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:d:b:fqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			opts.output = optarg;
+			break;
+		case 'd':
+			opts.duration = strtod(optarg, &end);
+			if (*end || !(opts.duration > 0))
+				return fl_err(FL_EXIT_USAGE, "--duration needs a positive number of seconds, not '%s'", optarg);
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1UL << 24, &val) < 0 || val < 4)
+				return fl_err(FL_EXIT_USAGE, "--buffer-kb needs a size in KB (4 or more), not '%s'", optarg);
+			opts.buffer_kb = val;
+			break;
+		case 'f':
+			opts.force = true;
+			break;
+		case 'q':
+			opts.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return FL_EXIT_OK;
+		default:
+			return cmd_bad_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		opts.command = argv + optind;
+	fl_log_set_quiet(opts.quiet);
+
+	ret = fl_record(&opts, &st);
+	if (ret)
+		return ret;
+	print_summary(&opts, &st);
+	fl_record_stats_free(&st);
+	return FL_EXIT_OK;
+}

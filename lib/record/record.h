@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The recorder: a private tracefs instance, the tracepoint set, a /proc
+ * snapshot, per-CPU streaming and the trace.dat it all ends in.
+ */
+#ifndef FORKLOCK_RECORD_H
+#define FORKLOCK_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tracefs_instance;
+
+/* ---- host.c: what this host offers ---------------------------------- */
+
+struct fl_host {
+	char release[128];		/* uname -r */
+	char version[256];		/* uname -v */
+	int kmajor, kminor;
+	bool privileged;		/* root or CAP_SYS_ADMIN */
+	bool tracefs_mounted;
+	bool tracefs_mountable;		/* not mounted, but "tracefs" is a known fs */
+	char tracefs[256];		/* where it is (or would be) mounted */
+	bool kprobes;			/* kprobe_events exists and can be opened for writing */
+	bool vma_locks;			/* per-VMA locks: 6.4 and later */
+	int nr_cpus;			/* per_cpu/cpuN directories */
+};
+
+/*
+ * Fill @host.  With @mount, mount tracefs at /sys/kernel/tracing when it
+ * is not mounted anywhere.  Never fails: what cannot be found is false.
+ */
+void fl_host_probe(struct fl_host *host, bool mount);
+bool fl_kernel_at_least(const struct fl_host *host, int major, int minor);
+
+/* ---- eventset.c: the tracepoints forklock records -------------------- */
+
+enum fl_event_need {
+	FL_EV_WINDOW,		/* fork-window event: recording is useless without it */
+	FL_EV_MODEL,		/* task/mm model or race evidence: reported if missing */
+};
+
+struct fl_event_spec {
+	const char *system;
+	const char *name;
+	enum fl_event_need need;
+	const char *why;
+};
+
+extern const struct fl_event_spec fl_events[];
+extern const size_t fl_nr_events;
+
+/* Is SYSTEM/NAME present in this kernel's tracefs? */
+bool fl_event_present(const char *system, const char *name);
+
+/* ---- instance.c: the private instance --------------------------------- */
+
+#define FL_INSTANCE_PREFIX "forklock-"
+
+/* "forklock-<pid>" for @pid */
+void fl_instance_name(char *buf, size_t len, pid_t pid);
+
+/*
+ * Remove every forklock-<pid> instance whose recorder is gone (pid dead, or
+ * reused by something that is not forklock).  Returns the number removed,
+ * names in @removed (caller frees each and the array) when not NULL.
+ */
+int fl_instance_remove_stale(char ***removed);
+
+/* Tracing off, every event off, then rmdir.  Safe to call with NULL. */
+int fl_instance_destroy(struct tracefs_instance *instance);
+
+/* ---- snapshot.c: /proc at the start of the recording ----------------- */
+
+/*
+ * The snapshot is a list of text lines, each becomes one ftrace:print
+ * event at the start of the trace (docs/forklock-record.1, SNAPSHOT):
+ *   forklock-snapshot begin version=1 recorder=PID clock=CLOCK kernel=RELEASE
+ *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
+ *   forklock-snapshot task pid=P tgid=G comm=COMM
+ *   forklock-snapshot command pid=P argv=ARG ARG...
+ *   forklock-snapshot end procs=N tasks=M ms=DURATION
+ * Each proc line comes before the task lines of its threads.
+ */
+struct fl_snapshot {
+	char **lines;
+	size_t nr, alloc;
+	size_t procs, tasks;
+};
+
+int fl_snapshot_take(struct fl_snapshot *snap, pid_t recorder, const char *clock);
+int fl_snapshot_add(struct fl_snapshot *snap, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fl_snapshot_free(struct fl_snapshot *snap);
+
+/* ---- stream.c: per-CPU readers ---------------------------------------- */
+
+struct fl_stream;
+
+/*
+ * Open per_cpu/cpuN/trace_pipe_raw of @instance for every CPU and start one
+ * reader thread each, splicing full pages to the file descriptors in
+ * @cpu_fds (which the caller owns).  @nice: the readers' nice value.
+ */
+struct fl_stream *fl_stream_start(struct tracefs_instance *instance, int nr_cpus,
+				  const int *cpu_fds, int nice);
+/*
+ * Stop the readers (call after tracing is off): each drains what is left,
+ * including the last partial page, and closes its trace_pipe_raw.
+ * Returns 0, or -1 if a reader failed (errno of the first failure).
+ */
+int fl_stream_stop(struct fl_stream *stream);
+/* Bytes written for @cpu so far. */
+uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
+void fl_stream_free(struct fl_stream *stream);
+
+/* ---- recorder.c: one recording ---------------------------------------- */
+
+struct fl_record_opts {
+	const char *output;		/* trace.dat path */
+	bool force;			/* overwrite an existing output */
+	double duration;		/* seconds, 0 = until COMMAND exits or a signal */
+	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */
+	char **command;			/* NULL or argv of COMMAND */
+	bool quiet;
+};
+
+struct fl_record_stats {
+	uint64_t events;		/* records in the file, as trace-cmd counts them */
+	uint64_t bytes;			/* size of the trace.dat */
+	uint64_t duration_ns;
+	int nr_cpus;
+	uint64_t *lost;			/* per CPU: overrun + dropped from per_cpu stats */
+	uint64_t lost_total;
+	int command_status;		/* wait status of COMMAND, -1 if none */
+	int missing_events;		/* optional events this kernel lacks */
+};
+
+#define FL_DEFAULT_BUFFER_KB 8192
+
+int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *stats);
+void fl_record_stats_free(struct fl_record_stats *stats);
+
+#endif

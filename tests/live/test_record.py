@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""forklock record on this kernel: the file trace-cmd reads, exact counts,
+clean tracefs on every exit path, lost events, one-line errors."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import fltest
+from fltest import FORKLOCK, LiveTest, instances
+
+F, V = 30, 100
+
+
+def tracecmd(*args):
+    return subprocess.run(["trace-cmd", *args], capture_output=True, text=True, timeout=600)
+
+
+def event_lines(text):
+    """trace-cmd report lines that are events (not headers, not drop notices)."""
+    return [l for l in text.splitlines()
+            if re.match(r"^\s*\S.*\[\d{3}\]\s+\d+\.\d+:", l)]
+
+
+class Record(LiveTest):
+    def test_tracecmd_reads_it(self):
+        summary, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", V))
+        self.assertEqual(truth["forks"], F)
+        out = self.path("t.dat")
+        rep = tracecmd("report", out)
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        self.assertNotIn("UNKNOWN EVENT", rep.stdout)
+        self.assertNotRegex(rep.stderr, r"(?i)error|warning|unknown option")
+        lines = event_lines(rep.stdout)
+        self.assertEqual(len(lines), summary["events"])
+        # every VMA dup_mmap copied is one ma_write fn=mas_store by the parent
+        stores = [l for l in lines if "ma_write:" in l and re.search(r"ma_write:\s+mas_store\s", l)
+                  and "-%d " % truth["pid"] in l]
+        self.assertGreaterEqual(len(stores), F * truth["vmas"])
+        # the snapshot is in the file as print events
+        self.assertRegex(rep.stdout, r"forklock-snapshot begin version=1 recorder=\d+")
+        self.assertIn("forklock-snapshot command pid=%d" % truth["pid"], rep.stdout)
+
+        stat = tracecmd("report", "--stat", out)
+        self.assertEqual(stat.returncode, 0, stat.stderr)
+        cpus = len([d for d in os.listdir("/sys/kernel/tracing/per_cpu") if d.startswith("cpu")])
+        for cpu in range(cpus):
+            self.assertRegex(stat.stdout, r"CPU: %d\nentries: \d+\noverrun: 0\n" % cpu)
+        self.assertEqual(len(re.findall(r"^read events: \d+$", stat.stdout, re.M)), cpus)
+
+    def test_page_aligned_and_v6(self):
+        self.record(self.workload("storm", "--forks", 3))
+        with open(self.path("t.dat"), "rb") as f:
+            head = f.read(16)
+        self.assertEqual(head[:10], b"\x17\x08\x44tracing")
+        self.assertEqual(head[10:12], b"6\x00")
+        rep = tracecmd("report", "--cpu", "0", self.path("t.dat"))
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+
+    def test_duration_without_command(self):
+        out = self.path("d.dat")
+        p = subprocess.run([FORKLOCK, "record", "-o", out, "--duration", "0.5"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = fltest.parse_summary(p.stderr)
+        self.assertGreater(s["events"], 0)
+        self.assertGreaterEqual(s["seconds"], 0.49)
+        self.assertIn("stopped: duration", p.stderr)
+
+    def test_output_not_overwritten(self):
+        out = self.path("exists.dat")
+        with open(out, "w") as f:
+            f.write("keep me")
+        p = subprocess.run([FORKLOCK, "record", "-o", out, "--", "true"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 5)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("--force", p.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), "keep me")
+
+
+class Cleanup(LiveTest):
+    def start(self, name):
+        return subprocess.Popen([FORKLOCK, "record", "-f", "-o", self.path(name)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_instance(self, pid):
+        want = "forklock-%d" % pid
+        for _ in range(200):
+            if want in instances():
+                return
+            time.sleep(0.02)
+        self.fail("recorder %d never created its instance" % pid)
+
+    def stop_with(self, sig):
+        p = self.start("sig.dat")
+        self.wait_instance(p.pid)
+        time.sleep(0.3)
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("stopped: %s" % signal.Signals(sig).name, err)
+        self.assertEqual(instances(), [])
+        rep = tracecmd("report", self.path("sig.dat"))
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        self.assertEqual(len(event_lines(rep.stdout)), fltest.parse_summary(err)["events"])
+
+    def test_normal_exit(self):
+        self.record(["true"])
+        self.assertEqual(instances(), [])
+
+    def test_sigint(self):
+        self.stop_with(signal.SIGINT)
+
+    def test_sigterm(self):
+        self.stop_with(signal.SIGTERM)
+
+    def test_sigkill_then_next_recorder_removes_it(self):
+        p = self.start("killed.dat")
+        self.wait_instance(p.pid)
+        p.kill()
+        p.wait()
+        self.assertEqual(instances(), ["forklock-%d" % p.pid])
+        # the killed recorder left no temporary files next to the output
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".forklock")], [])
+        _, _, q = self.record(["true"], out="next.dat")
+        self.assertIn("removed stale tracefs instance forklock-%d" % p.pid, q.stderr)
+        self.assertEqual(instances(), [])
+
+
+class Lost(LiveTest):
+    def test_tiny_buffer_reports_lost_events_as_in_cpustat(self):
+        summary, _, _ = self.record(self.workload("busy", "--seconds", 2), args=["--buffer-kb", "8"])
+        self.assertGreater(summary["lost"], 0, "an 8 KB buffer lost nothing on a busy workload")
+        stat = tracecmd("report", "--stat", self.path("t.dat"))
+        self.assertEqual(stat.returncode, 0, stat.stderr)
+        per_cpu = {}
+        for m in re.finditer(r"CPU: (\d+)\nentries: \d+\noverrun: (\d+)\ncommit overrun: (\d+)\n"
+                             r"bytes: \d+\noldest event ts:.*\nnow ts:.*\ndropped events: (\d+)",
+                             stat.stdout):
+            per_cpu[int(m.group(1))] = int(m.group(2)) + int(m.group(3)) + int(m.group(4))
+        self.assertEqual(per_cpu, summary["lost_per_cpu"])
+        self.assertEqual(sum(per_cpu.values()), summary["lost"])
+
+
+class Errors(LiveTest):
+    def run_fl(self, *args, pre=()):
+        return subprocess.run([*pre, FORKLOCK, *args], capture_output=True, text=True, timeout=60)
+
+    def one_line(self, p, code, pattern):
+        self.assertEqual(p.returncode, code, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertRegex(lines[0], r"^forklock record: error: " + pattern)
+        self.assertEqual(instances(), [])
+
+    def test_not_root(self):
+        p = self.run_fl("record", "-o", "/tmp/never.dat", "--", "true",
+                        pre=["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        self.one_line(p, 3, "recording needs root")
+
+    def test_no_tracefs(self):
+        # a private mount namespace where tracefs is gone and cannot be mounted
+        script = ("umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null; "
+                  "mount -t tmpfs none /sys/kernel && exec %s record -o %s -- true"
+                  % (FORKLOCK, self.path("n.dat")))
+        p = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+        self.one_line(p, 4, "tracefs is not mounted and cannot be mounted")
+
+    def test_unwritable_output(self):
+        p = self.run_fl("record", "-o", "/nonexistent-dir/t.dat", "--", "true")
+        self.one_line(p, 5, "cannot create /nonexistent-dir/t.dat")
+
+    def test_unknown_option(self):
+        p = self.run_fl("record", "--frobnicate", "--", "true")
+        self.one_line(p, 2, "unknown option '--frobnicate'")
+
+    def test_command_not_found(self):
+        p = self.run_fl("record", "-o", self.path("c.dat"), "--", "no-such-command-here")
+        self.one_line(p, 127, "command not found: no-such-command-here")
+        self.assertFalse(os.path.exists(self.path("c.dat")))
+
+    def test_command_not_executable(self):
+        p = self.run_fl("record", "-o", self.path("c.dat"), "--", "/etc/hostname")
+        self.one_line(p, 126, "command is not executable: /etc/hostname")
+
+    def test_bad_values(self):
+        self.one_line(self.run_fl("record", "--buffer-kb", "x"), 2, "--buffer-kb needs")
+        self.one_line(self.run_fl("record", "--duration", "-1"), 2, "--duration needs")
+
+
+if __name__ == "__main__":
+    fltest.main()

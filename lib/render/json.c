@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * JSON output, schema "forklock-report/1" (docs/forklock-report.schema.json).
+ * Forks are streamed as they come (--forks), so memory does not grow with
+ * them; the object is closed with trace, traces and summary at the end.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "render.h"
+
+#define SCHEMA "forklock-report/1"
+
+struct json_ctx {
+	struct fl_render_opts opts;
+	bool first;
+};
+
+static json_t *int_or_null(long long v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *ptr_str(uint64_t p)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)p);
+	return json_string(buf);
+}
+
+json_t *fl_json_fork(const struct fl_fork *f);
+
+json_t *fl_json_fork(const struct fl_fork *f)
+{
+	json_t *o = json_object(), *acc = json_array(), *kinds = json_object();
+	uint32_t i;
+	int k;
+
+	json_object_set_new(o, "ts_ns", json_integer(f->ts));
+	json_object_set_new(o, "parent_pid", json_integer(f->parent_pid));
+	json_object_set_new(o, "parent_tgid", int_or_null(f->parent_tgid));
+	json_object_set_new(o, "comm", json_string(f->comm));
+	json_object_set_new(o, "child_pid", int_or_null(f->child_pid));
+	json_object_set_new(o, "clone_flags", json_integer((json_int_t)f->clone_flags));
+	json_object_set_new(o, "oldmm", ptr_str(f->oldmm));
+	json_object_set_new(o, "threads", int_or_null(f->threads));
+	json_object_set_new(o, "mm_users", int_or_null(f->mm_users));
+	json_object_set_new(o, "mm_count", int_or_null(f->mm_count));
+	json_object_set_new(o, "uffd", json_string(fl_uffd_name(f->uffd)));
+	json_object_set_new(o, "vmas_locked", json_integer(f->vmas_locked));
+	json_object_set_new(o, "vmas_copied", json_integer(f->vmas_copied));
+	json_object_set_new(o, "window_ns", json_integer((json_int_t)f->window_ns));
+	json_object_set_new(o, "lock_wait_ns", json_integer((json_int_t)f->lock_wait_ns));
+	json_object_set_new(o, "tier", json_string(fl_tier_name(f->tier)));
+	json_object_set_new(o, "partial", json_boolean(f->partial));
+	json_object_set_new(o, "aborted", json_boolean(!f->partial && f->child_pid < 0));
+	json_object_set_new(o, "lost_events", json_boolean(f->lost_events));
+	if (f->kinds.known) {
+		json_t *vk = json_object();
+
+		json_object_set_new(vk, "anon", json_integer(f->kinds.anon));
+		json_object_set_new(vk, "cow", json_integer(f->kinds.cow));
+		json_object_set_new(vk, "shared", json_integer(f->kinds.shared));
+		json_object_set_new(vk, "special", json_integer(f->kinds.special));
+		json_object_set_new(vk, "exact", json_boolean(f->kinds.exact));
+		json_object_set_new(o, "vma_kinds", vk);
+	} else {
+		json_object_set_new(o, "vma_kinds", json_null());
+	}
+	for (i = 0; i < f->nr_detail; i++) {
+		const struct fl_accessor *a = &f->accessor[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "kind", json_string(fl_access_name(a->kind)));
+		json_object_set_new(x, "pid", json_integer(a->pid));
+		json_object_set_new(x, "tgid", int_or_null(a->tgid));
+		json_object_set_new(x, "comm", json_string(a->comm));
+		json_object_set_new(x, "ts_ns", json_integer((json_int_t)a->ts));
+		json_object_set_new(x, "blocked_ns", int_or_null(a->blocked_ns));
+		json_object_set_new(x, "reaches_vma", json_boolean(fl_access_reaches_vma(a->kind)));
+		json_array_append_new(acc, x);
+	}
+	for (k = 0; k < FL_ACC_NR; k++)
+		json_object_set_new(kinds, fl_access_name(k), json_integer(f->accessors_by_kind[k]));
+	json_object_set_new(o, "concurrent", acc);
+	json_object_set_new(o, "concurrent_count", json_integer(f->nr_accessors));
+	json_object_set_new(o, "concurrent_by_kind", kinds);
+	json_object_set_new(o, "blocked_ns", json_integer((json_int_t)f->blocked_ns));
+	return o;
+}
+
+static void *json_begin(const struct fl_render_opts *opts)
+{
+	struct json_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	c->first = true;
+	fprintf(opts->out, "{\n\"schema\": \"%s\"", SCHEMA);
+	if (opts->forks)
+		fprintf(opts->out, ",\n\"forks\": [");
+	return c;
+}
+
+static void json_fork(void *ctx, const struct fl_fork *f)
+{
+	struct json_ctx *c = ctx;
+	json_t *o;
+
+	if (!c->opts.forks)
+		return;
+	o = fl_json_fork(f);
+	fprintf(c->opts.out, "%s\n  ", c->first ? "" : ",");
+	json_dumpf(o, c->opts.out, JSON_COMPACT);
+	json_decref(o);
+	c->first = false;
+}
+
+static json_t *pct(const struct fl_pct *p)
+{
+	return json_pack("{s:I,s:I,s:I}", "p50", (json_int_t)p->p50, "p99", (json_int_t)p->p99,
+			 "max", (json_int_t)p->max);
+}
+
+static json_t *trace_obj(const struct fl_trace_info *t)
+{
+	json_t *o = json_object(), *missing = json_array();
+	uint64_t lost = t->lost_events > t->lost_events_cpustat ? t->lost_events : t->lost_events_cpustat;
+	int i;
+
+	json_object_set_new(o, "file", json_string(t->path));
+	json_object_set_new(o, "kernel", json_string(t->kernel));
+	json_object_set_new(o, "tier", json_string(fl_tier_name(t->tier)));
+	json_object_set_new(o, "events", json_integer((json_int_t)t->events));
+	json_object_set_new(o, "lost_events", json_integer((json_int_t)lost));
+	json_object_set_new(o, "lost_events_unknown", json_boolean(t->lost_unknown));
+	json_object_set_new(o, "duration_ns", json_integer((json_int_t)t->duration_ns));
+	json_object_set_new(o, "file_version", json_integer(t->file_version));
+	json_object_set_new(o, "cpus", json_integer(t->nr_cpus));
+	json_object_set_new(o, "clock", json_string(t->clock));
+	json_object_set_new(o, "snapshot", json_boolean(t->has_snapshot));
+	json_object_set_new(o, "command", t->command[0] ? json_string(t->command) : json_null());
+	json_object_set_new(o, "vma_locks", json_boolean(t->vma_locks));
+	json_object_set_new(o, "fn_unresolved", json_boolean(t->fn_unresolved));
+	for (i = 0; i < t->nr_missing; i++)
+		json_array_append_new(missing, json_string(t->missing[i]));
+	json_object_set_new(o, "missing_events", missing);
+	return o;
+}
+
+static int json_end(void *ctx, const struct fl_summary *s)
+{
+	struct json_ctx *c = ctx;
+	json_t *trace, *traces = json_array(), *sum, *kinds = json_object(), *top = json_array();
+	json_t *buckets = json_array(), *rest = json_object();
+	FILE *out = c->opts.out;
+	const char *kernel = s->nr_traces ? s->traces[0].kernel : "unknown";
+	int i, k;
+
+	if (c->opts.forks)
+		fprintf(out, "%s]", c->first ? "" : "\n");
+	for (i = 0; i < s->nr_traces; i++) {
+		json_array_append_new(traces, trace_obj(&s->traces[i]));
+		if (strcmp(s->traces[i].kernel, kernel))
+			kernel = "mixed";
+	}
+	trace = json_object();
+	json_object_set_new(trace, "kernel", json_string(kernel));
+	json_object_set_new(trace, "tier", json_string(s->nr_traces ? fl_tier_name(s->traces[0].tier) : "tracepoint"));
+	json_object_set_new(trace, "events", json_integer((json_int_t)s->events));
+	json_object_set_new(trace, "lost_events", json_integer((json_int_t)s->lost_events));
+	json_object_set_new(trace, "duration_ns", json_integer((json_int_t)s->duration_ns));
+
+	sum = json_object();
+	json_object_set_new(sum, "forks", json_integer((json_int_t)s->forks));
+	json_object_set_new(sum, "vma_locks", json_integer((json_int_t)s->vma_locks));
+	json_object_set_new(sum, "vmas_copied", json_integer((json_int_t)s->vmas_copied));
+	json_object_set_new(sum, "single_threaded_forks", json_integer((json_int_t)s->single_threaded_forks));
+	json_object_set_new(sum, "multi_threaded_forks", json_integer((json_int_t)s->multi_threaded_forks));
+	json_object_set_new(sum, "unknown_threads_forks", json_integer((json_int_t)s->unknown_threads_forks));
+	json_object_set_new(sum, "uffd_forks", json_integer((json_int_t)s->uffd_forks));
+	json_object_set_new(sum, "uffd_unknown_forks", json_integer((json_int_t)s->uffd_unknown_forks));
+	json_object_set_new(sum, "clone_vm_spawns", json_integer((json_int_t)s->clone_vm_spawns));
+	json_object_set_new(sum, "threads_created", json_integer((json_int_t)s->threads_created));
+	json_object_set_new(sum, "vforks", json_integer((json_int_t)s->vforks));
+	json_object_set_new(sum, "kthread_spawns", json_integer((json_int_t)s->kthread_spawns));
+	json_object_set_new(sum, "partial_forks", json_integer((json_int_t)s->partial_forks));
+	json_object_set_new(sum, "aborted_forks", json_integer((json_int_t)s->aborted_forks));
+	json_object_set_new(sum, "lossy_forks", json_integer((json_int_t)s->lossy_forks));
+	json_object_set_new(sum, "unmatched_newtasks", json_integer((json_int_t)s->unmatched_newtasks));
+	json_object_set_new(sum, "failed_write_locks", json_integer((json_int_t)s->failed_write_locks));
+	json_object_set_new(sum, "window_total_ns", json_integer((json_int_t)s->window_total_ns));
+	json_object_set_new(sum, "vmas_locked_per_fork", pct(&s->vmas));
+	json_object_set_new(sum, "window_ns", pct(&s->window));
+	json_object_set_new(sum, "lock_wait_ns", pct(&s->lock_wait));
+	json_object_set_new(sum, "forks_with_concurrent", json_integer((json_int_t)s->forks_with_accessors));
+	json_object_set_new(sum, "forks_with_vma_reachers", json_integer((json_int_t)s->forks_with_vma_reachers));
+	json_object_set_new(sum, "blocked_ns", json_integer((json_int_t)s->blocked_ns));
+	for (k = 0; k < FL_ACC_NR; k++)
+		json_object_set_new(kinds, fl_access_name(k), json_integer((json_int_t)s->accessors_by_kind[k]));
+	json_object_set_new(sum, "concurrent_by_kind", kinds);
+	for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {
+		const struct fl_comm_stat *cs = &s->comms[i];
+
+		json_array_append_new(top, json_pack("{s:s,s:I,s:I,s:I}", "comm", cs->comm,
+			"forks", (json_int_t)cs->forks, "vma_locks", (json_int_t)cs->vmas,
+			"window_total_ns", (json_int_t)cs->window_ns));
+	}
+	json_object_set_new(sum, "top_commands", top);
+	for (i = 0; i < s->nr_buckets; i++) {
+		const struct fl_bucket *b = &s->buckets[i];
+
+		json_array_append_new(buckets, json_pack("{s:I,s:o,s:I,s:I,s:I,s:I}",
+			"vmas_min", (json_int_t)b->lo,
+			"vmas_max", b->hi == UINT32_MAX ? json_null() : json_integer(b->hi),
+			"forks", (json_int_t)b->forks, "window_p50_ns", (json_int_t)b->p50_ns,
+			"window_p99_ns", (json_int_t)b->p99_ns, "window_max_ns", (json_int_t)b->max_ns));
+	}
+	json_object_set_new(sum, "window_by_vmas", buckets);
+
+	json_object_set_new(rest, "trace", trace);
+	json_object_set_new(rest, "traces", traces);
+	json_object_set_new(rest, "summary", sum);
+	/* the rest of the members after "schema" (and "forks") */
+	{
+		char *text = json_dumps(rest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *body = text ? strchr(text, '{') : NULL;
+		size_t len = body ? strlen(body) : 0;
+
+		/* strip the outer braces and splice the members in */
+		if (body && len >= 2) {
+			char *end = strrchr(body, '}');
+
+			*end = '\0';
+			fprintf(out, ",%s}\n", body + 1);
+		}
+		free(text);
+	}
+	json_decref(rest);
+	free(c);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct fl_renderer fl_render_json = {
+	.name = "json",
+	.begin = json_begin,
+	.fork = json_fork,
+	.end = json_end,
+};

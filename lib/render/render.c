@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+static const struct fl_renderer *renderers[] = {
+	&fl_render_text,
+	&fl_render_json,
+};
+
+const struct fl_renderer *fl_renderer_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++)
+		if (!strcmp(renderers[i]->name, name))
+			return renderers[i];
+	return NULL;
+}
+
+const char *fl_fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+	return buf;
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Text output: a summary read in ten seconds, then the details.  With
+ * --forks, one line per fork first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+struct text_ctx {
+	struct fl_render_opts opts;
+	bool header;
+};
+
+static void *text_begin(const struct fl_render_opts *opts)
+{
+	struct text_ctx *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->opts = *opts;
+	return c;
+}
+
+static const char *threads_str(char *buf, size_t len, int threads)
+{
+	if (threads < 0)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%d", threads);
+	return buf;
+}
+
+static void text_fork(void *ctx, const struct fl_fork *f)
+{
+	struct text_ctx *c = ctx;
+	FILE *out = c->opts.out;
+	char w[32], th[16];
+	uint32_t i;
+
+	if (!c->opts.forks)
+		return;
+	if (!c->header) {
+		fprintf(out, "%-18s %-16s %7s %7s %7s %7s %-7s %6s %10s  %s\n", "time", "comm", "pid",
+			"tgid", "child", "threads", "uffd", "vmas", "window", "notes");
+		c->header = true;
+	}
+	fprintf(out, "%-18.6f %-16s %7d %7d %7d %7s %-7s %6u %10s ", f->ts / 1e9, f->comm,
+		f->parent_pid, f->parent_tgid, f->child_pid, threads_str(th, sizeof(th), f->threads),
+		fl_uffd_name(f->uffd), f->vmas_locked, fl_fmt_ns(w, sizeof(w), f->window_ns));
+	if (f->partial)
+		fputs(" partial", out);
+	else if (f->child_pid < 0)
+		fputs(" aborted", out);
+	if (f->lost_events)
+		fputs(" lost-events", out);
+	for (i = 0; i < f->nr_detail; i++) {
+		const struct fl_accessor *a = &f->accessor[i];
+
+		fprintf(out, " %s:%s/%d", fl_access_name(a->kind), a->comm, a->pid);
+	}
+	if (f->nr_accessors > f->nr_detail)
+		fprintf(out, " (+%u more)", f->nr_accessors - f->nr_detail);
+	fputc('\n', out);
+}
+
+static double pct_of(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * part / whole : 0.0;
+}
+
+static void bar(FILE *out, uint64_t v, uint64_t max, int width)
+{
+	int n = max ? (int)((double)v * width / max + 0.5) : 0;
+
+	if (v && !n)
+		n = 1;
+	while (n-- > 0)
+		fputc('#', out);
+}
+
+static int text_end(void *ctx, const struct fl_summary *s)
+{
+	struct text_ctx *c = ctx;
+	FILE *out = c->opts.out;
+	char a[32], b[32], d[32], e[32];
+	uint64_t maxp50 = 0;
+	int i, k;
+
+	if (c->header)
+		fputc('\n', out);
+	for (i = 0; i < s->nr_traces; i++) {
+		const struct fl_trace_info *t = &s->traces[i];
+		uint64_t lost = t->lost_events > t->lost_events_cpustat ?
+				t->lost_events : t->lost_events_cpustat;
+
+		fprintf(out, "trace %s: kernel %s, tier %s, %d CPUs, %s, %llu events, %llu lost%s\n",
+			t->path, t->kernel, fl_tier_name(t->tier), t->nr_cpus,
+			fl_fmt_ns(a, sizeof(a), t->duration_ns), (unsigned long long)t->events,
+			(unsigned long long)lost, t->lost_unknown ? " (and an unknown number)" : "");
+		if (t->command[0])
+			fprintf(out, "  command: %s\n", t->command);
+		if (!t->has_snapshot)
+			fprintf(out, "  no forklock snapshot: threads and uffd of processes that existed "
+				"before the trace are unknown\n");
+		for (k = 0; k < t->nr_missing; k++)
+			fprintf(out, "  not in this trace: %s\n", t->missing[k]);
+		if (t->fn_unresolved)
+			fprintf(out, "  ma_write.fn did not resolve (no printk_formats entry): "
+				"every ma_write in a window was counted as a copied VMA\n");
+		if (!t->vma_locks)
+			fprintf(out, "  kernel %s has no per-VMA locks (before 6.4): dup_mmap() "
+				"locks no VMA; VMAs locked are 0\n", t->kernel);
+	}
+	fputc('\n', out);
+
+	fprintf(out, "forks                 %10llu   single-threaded %llu (%.1f%%), multi-threaded %llu",
+		(unsigned long long)s->forks, (unsigned long long)s->single_threaded_forks,
+		pct_of(s->single_threaded_forks, s->forks), (unsigned long long)s->multi_threaded_forks);
+	if (s->unknown_threads_forks)
+		fprintf(out, ", threads unknown %llu", (unsigned long long)s->unknown_threads_forks);
+	fputc('\n', out);
+	fprintf(out, "  with userfaultfd    %10llu", (unsigned long long)s->uffd_forks);
+	if (s->uffd_unknown_forks)
+		fprintf(out, "   (unknown: %llu)", (unsigned long long)s->uffd_unknown_forks);
+	fputc('\n', out);
+	fprintf(out, "  partial / aborted   %10llu / %llu\n", (unsigned long long)s->partial_forks,
+		(unsigned long long)s->aborted_forks);
+	if (s->lossy_forks)
+		fprintf(out, "  with lost events    %10llu\n", (unsigned long long)s->lossy_forks);
+	fprintf(out, "clone(CLONE_VM)       %10llu   threads %llu, vfork %llu, other %llu (no dup_mmap)\n",
+		(unsigned long long)s->clone_vm_spawns, (unsigned long long)s->threads_created,
+		(unsigned long long)s->vforks,
+		(unsigned long long)(s->clone_vm_spawns - s->threads_created - s->vforks));
+	fprintf(out, "parent VMA locks      %10llu   per fork p50 %llu, p99 %llu, max %llu\n",
+		(unsigned long long)s->vma_locks, (unsigned long long)s->vmas.p50,
+		(unsigned long long)s->vmas.p99, (unsigned long long)s->vmas.max);
+	fprintf(out, "oldmm write window    %10s   p50 %s, p99 %s, max %s (total)\n",
+		fl_fmt_ns(a, sizeof(a), s->window_total_ns), fl_fmt_ns(b, sizeof(b), s->window.p50),
+		fl_fmt_ns(d, sizeof(d), s->window.p99), fl_fmt_ns(e, sizeof(e), s->window.max));
+	fprintf(out, "wait for oldmm lock               p50 %s, p99 %s, max %s\n",
+		fl_fmt_ns(b, sizeof(b), s->lock_wait.p50), fl_fmt_ns(d, sizeof(d), s->lock_wait.p99),
+		fl_fmt_ns(e, sizeof(e), s->lock_wait.max));
+	fprintf(out, "touched during window %10llu   forks (could reach a VMA: %llu); others blocked %s\n",
+		(unsigned long long)s->forks_with_accessors,
+		(unsigned long long)s->forks_with_vma_reachers, fl_fmt_ns(a, sizeof(a), s->blocked_ns));
+	for (k = 0; k < FL_ACC_NR; k++)
+		if (s->accessors_by_kind[k])
+			fprintf(out, "  %-20s%10llu\n", fl_access_name(k),
+				(unsigned long long)s->accessors_by_kind[k]);
+
+	if (s->nr_comms) {
+		fprintf(out, "\ntop forking commands     forks  VMAs/fork  window/fork\n");
+		for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {
+			const struct fl_comm_stat *cs = &s->comms[i];
+
+			fprintf(out, "  %-20s %8llu %10llu %12s\n", cs->comm,
+				(unsigned long long)cs->forks,
+				(unsigned long long)(cs->vmas / cs->forks),
+				fl_fmt_ns(a, sizeof(a), cs->window_ns / cs->forks));
+		}
+	}
+	if (s->forks) {
+		for (i = 0; i < s->nr_buckets; i++)
+			if (s->buckets[i].p50_ns > maxp50)
+				maxp50 = s->buckets[i].p50_ns;
+		fprintf(out, "\nwindow by VMAs locked (bar: p50)\n");
+		fprintf(out, "  %-13s %8s %10s %10s\n", "VMAs", "forks", "p50", "p99");
+		for (i = 0; i < s->nr_buckets; i++) {
+			const struct fl_bucket *bk = &s->buckets[i];
+			char range[32];
+
+			if (bk->hi == UINT32_MAX)
+				snprintf(range, sizeof(range), "%u+", bk->lo);
+			else
+				snprintf(range, sizeof(range), "%u-%u", bk->lo, bk->hi);
+			fprintf(out, "  %-13s %8llu %10s %10s  ", range, (unsigned long long)bk->forks,
+				bk->forks ? fl_fmt_ns(a, sizeof(a), bk->p50_ns) : "-",
+				bk->forks ? fl_fmt_ns(b, sizeof(b), bk->p99_ns) : "-");
+			bar(out, bk->p50_ns, maxp50, 30);
+			fputc('\n', out);
+		}
+	}
+	free(c);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct fl_renderer fl_render_text = {
+	.name = "text",
+	.begin = text_begin,
+	.fork = text_fork,
+	.end = text_end,
+};

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One fork as replay reconstructs it: the oldmm write-lock window of
+ * dup_mmap(), what it copied, who shared oldmm, and who touched oldmm while
+ * the window was open.  This is what the policies and renderers see.
+ */
+#ifndef FORKLOCK_FORK_H
+#define FORKLOCK_FORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* clone flags (include/uapi/linux/sched.h) */
+#define FL_CLONE_VM		0x00000100ULL	/* shares the mm: no dup_mmap() */
+#define FL_CLONE_FILES		0x00000400ULL
+#define FL_CLONE_VFORK		0x00004000ULL
+#define FL_CLONE_THREAD		0x00010000ULL
+
+enum fl_uffd {
+	FL_UFFD_NONE,		/* no userfaultfd context on oldmm, as far as the trace shows */
+	FL_UFFD_PRESENT,	/* one is (or its holder's fd is) open */
+	FL_UFFD_UNKNOWN,	/* the trace cannot tell */
+};
+
+enum fl_tier {
+	FL_TIER_TRACEPOINT,	/* inferred from tracepoints */
+	FL_TIER_KPROBE,		/* read inside dup_mmap() by kprobes */
+};
+
+enum fl_access {
+	FL_ACC_SIBLING_FAULT,	/* a thread sharing oldmm faulted (page_fault_user) */
+	FL_ACC_FAULT_FALLBACK,	/* ... and fell back to mmap_lock on oldmm */
+	FL_ACC_MMAP_LOCK,	/* a thread sharing oldmm took mmap_lock outside a fault */
+	FL_ACC_REMOTE,		/* another process took oldmm's mmap_lock (/proc, ptrace, ...) */
+	FL_ACC_UFFD_IOCTL,	/* a UFFDIO_* ioctl into oldmm (any process) */
+	FL_ACC_NR
+};
+
+/* Can this kind of access reach a VMA without oldmm's mmap_lock? */
+static inline bool fl_access_reaches_vma(enum fl_access kind)
+{
+	return kind == FL_ACC_SIBLING_FAULT || kind == FL_ACC_FAULT_FALLBACK ||
+	       kind == FL_ACC_UFFD_IOCTL;
+}
+
+const char *fl_access_name(enum fl_access kind);
+const char *fl_uffd_name(enum fl_uffd uffd);
+const char *fl_tier_name(enum fl_tier tier);
+
+struct fl_accessor {
+	enum fl_access kind;
+	int pid, tgid;		/* tgid -1: unknown */
+	char comm[16];
+	uint64_t ts;		/* when it started (fault, lock attempt, ioctl) */
+	int64_t blocked_ns;	/* waited for oldmm's mmap_lock; -1: did not wait / unknown */
+	uint32_t uffd_cmd;	/* for FL_ACC_UFFD_IOCTL: the UFFDIO_* number (_UFFDIO_COPY ...) */
+};
+
+#define FL_FORK_ACCESSORS 8	/* kept in detail; all are counted */
+
+struct fl_vma_kinds {
+	uint32_t anon, cow, shared, special;
+	bool known;		/* composition known at this fork */
+	bool exact;		/* ... and nothing may have changed it since it was read */
+};
+
+struct fl_fork {
+	uint64_t ts;			/* oldmm write lock acquired (ns, trace clock) */
+	uint64_t window_ns;		/* acquired -> released */
+	uint64_t lock_wait_ns;		/* start_locking -> acquired */
+	int parent_pid, parent_tgid;	/* tgid -1: unknown */
+	char comm[16];
+	int child_pid;			/* -1: not seen */
+	uint64_t clone_flags;
+	uint64_t oldmm, newmm;
+	int threads;			/* tasks sharing oldmm (mm_users as observed); -1 unknown */
+	int mm_users;			/* read in dup_mmap (kprobe tier); -1 unknown */
+	int mm_count;			/* read in dup_mmap (kprobe tier); -1 unknown */
+	enum fl_uffd uffd;
+	uint32_t vmas_copied;		/* ma_write fn=mas_store by the parent in the window */
+	uint32_t vmas_locked;		/* parent VMAs vma_start_write() locked */
+	struct fl_vma_kinds kinds;	/* oldmm's VMAs by kind, when known */
+	enum fl_tier tier;
+	bool partial;			/* window began before, or ended after, the recording */
+	bool lost_events;		/* events were lost while the window was open */
+	bool fn_unresolved;		/* ma_write.fn could not be resolved: all ma_write counted */
+	/* concurrent accessors of oldmm inside the window */
+	uint32_t nr_accessors;
+	uint32_t accessors_by_kind[FL_ACC_NR];
+	uint64_t blocked_ns;		/* time others waited for oldmm because of the fork */
+	uint32_t nr_detail;
+	struct fl_accessor accessor[FL_FORK_ACCESSORS];
+	/* per-VMA lock waits (kprobe tier), ns */
+	uint32_t nr_vma_waits;
+	uint64_t vma_wait_max_ns, vma_wait_total_ns;
+};
+
+#endif

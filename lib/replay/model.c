@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The task/mm model: which task shares which address space, from the
+ * recorder's /proc snapshot and then task_newtask (FL_CLONE_VM, FL_CLONE_THREAD),
+ * exec and exit.  An mm is known by its pointer only once a fork window (or
+ * another write hold of its own task) shows it; exit_mmap and exec retire a
+ * pointer, because the kernel reuses them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay-int.h"
+
+
+struct task *model_task_find(struct replay *rp, int pid)
+{
+	return u64map_get(&rp->tasks, (uint64_t)pid + 1);
+}
+
+struct task *model_task(struct replay *rp, int pid)
+{
+	struct task *t = model_task_find(rp, pid);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pid = pid;
+	t->tgid = -1;
+	t->acc_idx = -1;
+	if (u64map_put(&rp->tasks, (uint64_t)pid + 1, t) < 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct fl_mm *model_mm_new(void)
+{
+	return calloc(1, sizeof(struct fl_mm));
+}
+
+void model_mm_put(struct replay *rp, struct fl_mm *mm)
+{
+	if (!mm || --mm->refs > 0)
+		return;
+	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
+		u64map_del(&rp->mms, mm->ptr);
+	free(mm);
+}
+
+void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm)
+{
+	if (t->mm == mm)
+		return;
+	if (t->mm) {
+		t->mm->users--;
+		model_mm_put(rp, t->mm);
+	}
+	t->mm = mm;
+	if (mm) {
+		mm->users++;
+		mm->refs++;
+	}
+}
+
+void model_mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr)
+{
+	struct fl_mm *old;
+
+	if (!mm || !ptr || mm->ptr == ptr)
+		return;
+	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
+		u64map_del(&rp->mms, mm->ptr);
+	old = u64map_get(&rp->mms, ptr);
+	if (old && old != mm)
+		old->ptr = 0;	/* that mm is gone: its pointer was reused */
+	mm->ptr = ptr;
+	u64map_put(&rp->mms, ptr, mm);
+}
+
+void model_exit_mmap(struct replay *rp, uint64_t ptr)
+{
+	struct fl_mm *mm = u64map_del(&rp->mms, ptr);
+
+	if (mm)
+		mm->ptr = 0;
+}
+
+int model_threads(struct replay *rp, struct task *t)
+{
+	if (!t->mm || !t->mm->users_known || !rp->have_exit)
+		return -1;
+	return t->mm->users;
+}
+
+enum fl_uffd model_uffd(struct replay *rp, struct task *t)
+{
+	if (!t->mm)
+		return FL_UFFD_UNKNOWN;
+	if (t->mm->uffd == FL_UFFD_NONE && !rp->have_uffd)
+		return FL_UFFD_UNKNOWN;
+	return t->mm->uffd;
+}
+
+/* ---- the snapshot ---------------------------------------------------------- */
+
+static const char *value_of(const char *line, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = line;
+
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ') && p[kl] == '=')
+			return p + kl + 1;
+		p += kl;
+	}
+	return NULL;
+}
+
+static long num_of(const char *line, const char *key, long def)
+{
+	const char *v = value_of(line, key);
+
+	return v ? strtol(v, NULL, 10) : def;
+}
+
+static void copy_comm(char *dst, const char *line)
+{
+	const char *v = value_of(line, "comm");	/* always the last field */
+	size_t n;
+
+	dst[0] = '\0';
+	if (!v)
+		return;
+	n = strcspn(v, "\n");
+	if (n > 15)
+		n = 15;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static void snapshot_proc(struct replay *rp, const char *line)
+{
+	long tgid = num_of(line, "tgid", -1);
+	const char *uffd = value_of(line, "uffd");
+	struct fl_mm *mm;
+
+	if (tgid < 0)
+		return;
+	if (num_of(line, "kthread", 0)) {
+		/* no mm: its tasks get mm NULL and kthread set */
+		u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, (void *)1);
+		return;
+	}
+	mm = model_mm_new();
+	if (!mm)
+		return;
+	mm->users_known = true;
+	mm->vmas = num_of(line, "vmas", 0);
+	mm->kinds.anon = num_of(line, "anon", 0);
+	mm->kinds.cow = num_of(line, "cow", 0);
+	mm->kinds.shared = num_of(line, "shared", 0);
+	mm->kinds.special = num_of(line, "special", 0);
+	mm->kinds.known = mm->kinds.exact = true;
+	mm->uffd = FL_UFFD_NONE;
+	mm->refs = 1;		/* held by snap_mms until the snapshot ends */
+	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
+	/* fds of userfaultfds this process holds: assume its own mm owns them */
+	while (uffd && *uffd >= '0' && *uffd <= '9') {
+		char *end;
+		long fd = strtol(uffd, &end, 10);
+
+		uffd_snapshot_fd(rp, (int)tgid, mm, (int)fd);
+		uffd = *end == ',' ? end + 1 : NULL;
+	}
+}
+
+static void snapshot_task(struct replay *rp, const char *line)
+{
+	long pid = num_of(line, "pid", -1), tgid = num_of(line, "tgid", -1);
+	struct fl_mm *mm;
+	struct task *t;
+
+	if (pid <= 0 || tgid <= 0)
+		return;
+	t = model_task(rp, (int)pid);
+	if (!t)
+		return;
+	t->tgid = (int)tgid;
+	copy_comm(t->comm, line);
+	mm = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
+	if (mm == (void *)1) {
+		t->kthread = true;
+		model_mm_join(rp, t, NULL);
+	} else if (mm) {
+		model_mm_join(rp, t, mm);
+	}
+}
+
+static void snapshot_end(struct replay *rp)
+{
+	size_t i = 0;
+	void *val;
+
+	while (u64map_next(&rp->snap_mms, &i, NULL, &val))
+		if (val != (void *)1)
+			model_mm_put(rp, val);
+	u64map_free(&rp->snap_mms);
+	rp->snapshot_done = true;
+}
+
+void model_snapshot_line(struct replay *rp, const char *line)
+{
+	const char *v;
+
+	if (strncmp(line, "forklock-snapshot ", 18))
+		return;
+	line += 18;
+	if (!strncmp(line, "begin ", 6)) {
+		rp->info->has_snapshot = true;
+		rp->recorder_pid = (int)num_of(line, "recorder", -1);
+		v = value_of(line, "kernel");
+		if (v && !strcmp(rp->info->kernel, "unknown"))
+			snprintf(rp->info->kernel, sizeof(rp->info->kernel), "%.*s",
+				 (int)strcspn(v, " \n"), v);
+	} else if (!strncmp(line, "proc ", 5)) {
+		snapshot_proc(rp, line);
+	} else if (!strncmp(line, "task ", 5)) {
+		snapshot_task(rp, line);
+	} else if (!strncmp(line, "end", 3)) {
+		snapshot_end(rp);
+	} else if (!strncmp(line, "command ", 8)) {
+		v = value_of(line, "argv");
+		if (v)
+			snprintf(rp->info->command, sizeof(rp->info->command), "%.*s",
+				 (int)strcspn(v, "\n"), v);
+	}
+}
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
+		   const char *comm, uint64_t newmm)
+{
+	struct task *c = model_task(rp, child);
+	struct fl_mm *mm;
+
+	if (!c)
+		return;
+	snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	c->kthread = parent->kthread;
+	if (flags & FL_CLONE_THREAD)
+		c->tgid = parent->tgid;
+	else
+		c->tgid = child;
+	if (!(flags & FL_CLONE_FILES) && !(flags & FL_CLONE_THREAD) && parent->tgid > 0)
+		uffd_fork(rp, parent->tgid, child);
+
+	if (flags & FL_CLONE_VM) {
+		model_mm_join(rp, c, parent->mm);
+		return;
+	}
+	if (parent->kthread) {
+		/* a user-mode helper: no mm until it execs */
+		model_mm_join(rp, c, NULL);
+		return;
+	}
+	mm = model_mm_new();
+	if (!mm)
+		return;
+	mm->users_known = true;
+	if (parent->mm) {
+		mm->vmas = parent->mm->vmas;
+		mm->kinds = parent->mm->kinds;
+		/*
+		 * Without UFFD_FEATURE_EVENT_FORK the child's VMAs lose their
+		 * uffd; with it the child gets a context of its own.  The trace
+		 * cannot tell which.
+		 */
+		mm->uffd = parent->mm->uffd == FL_UFFD_NONE ? FL_UFFD_NONE : FL_UFFD_UNKNOWN;
+	} else {
+		mm->uffd = FL_UFFD_UNKNOWN;
+	}
+	model_mm_join(rp, c, mm);
+	model_mm_learn_ptr(rp, mm, newmm);
+}
+
+void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
+{
+	struct task *t;
+	struct fl_mm *mm;
+	const char *base;
+
+	if (old_pid != pid && old_pid > 0) {
+		/* a thread exec'd: it takes over the leader's pid */
+		struct task *old = u64map_del(&rp->tasks, (uint64_t)old_pid + 1);
+		struct task *gone = u64map_get(&rp->tasks, (uint64_t)pid + 1);
+
+		if (old) {
+			if (gone && gone != old) {
+				win_task_gone(rp, gone);
+				model_mm_join(rp, gone, NULL);
+				free(gone);
+			}
+			old->pid = pid;
+			u64map_put(&rp->tasks, (uint64_t)pid + 1, old);
+		}
+	}
+	t = model_task(rp, pid);
+	if (!t)
+		return;
+	if (t->tgid > 0)
+		uffd_exec(rp, t->tgid);
+	else
+		t->tgid = pid;
+	mm = model_mm_new();
+	if (mm) {
+		mm->users_known = true;
+		mm->uffd = FL_UFFD_NONE;
+	}
+	model_mm_join(rp, t, mm);
+	t->kthread = false;
+	base = strrchr(filename, '/');
+	base = base ? base + 1 : filename;
+	snprintf(t->comm, sizeof(t->comm), "%s", base);
+}
+
+void model_exit(struct replay *rp, int pid)
+{
+	struct task *t = u64map_del(&rp->tasks, (uint64_t)pid + 1);
+
+	if (!t)
+		return;
+	win_task_gone(rp, t);
+	/* the last task of a process closes its files */
+	if (t->tgid > 0 && (t->mm ? t->mm->users == 1 : t->pid == t->tgid))
+		uffd_exit(rp, t->tgid);
+	model_mm_join(rp, t, NULL);
+	free(t);
+}
+
+void model_free(struct replay *rp)
+{
+	size_t i = 0;
+	void *val;
+
+	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
+		struct task *t = val;
+
+		model_mm_join(rp, t, NULL);
+		free(t);
+	}
+	u64map_free(&rp->tasks);
+	i = 0;
+	while (u64map_next(&rp->snap_mms, &i, NULL, &val))
+		if (val != (void *)1)
+			model_mm_put(rp, val);
+	u64map_free(&rp->snap_mms);
+	u64map_free(&rp->mms);
+	u64map_free(&rp->windows);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A look at a trace.dat before libtracecmd opens it: is it one at all,
+ * which version, and (for version 6) is every section and every CPU's data
+ * inside the file?  libtracecmd reads the file; this only tells the user
+ * precisely why a file cannot be read, and gives the options libtracecmd
+ * keeps private (UNAME, CPUSTAT, TRACECLOCK).
+ */
+#ifndef FORKLOCK_PROBE_H
+#define FORKLOCK_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fl_probe_result {
+	FL_PROBE_OK,
+	FL_PROBE_NOT_TRACEDAT,	/* no trace.dat magic */
+	FL_PROBE_BAD_VERSION,	/* a version this reader does not know */
+	FL_PROBE_TRUNCATED,	/* a section or CPU data runs past the end */
+	FL_PROBE_CORRUPT,	/* a section that makes no sense */
+};
+
+struct fl_probe {
+	int version;
+	bool big_endian;
+	int long_size;
+	uint32_t page_size;
+	int nr_cpus;
+	uint64_t file_size;
+	uint64_t data_end;	/* v6: end of the last CPU's data */
+	char uname[256];	/* UNAME option, "" if none */
+	char clock[32];		/* bracketed clock of TRACECLOCK, "" if none */
+	uint64_t overrun;	/* sum of CPUSTAT overrun + commit overrun + dropped events */
+	bool has_cpustat;
+	char why[160];		/* what is wrong, for the error line */
+};
+
+enum fl_probe_result fl_probe_file(int fd, struct fl_probe *p);
+
+#endif

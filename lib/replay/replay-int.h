@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replay internals shared by model.c (tasks and mms), window.c (fork
+ * windows and accessors), uffd.c (userfaultfd contexts) and replay.c (the
+ * event loop).
+ */
+#ifndef FORKLOCK_REPLAY_INT_H
+#define FORKLOCK_REPLAY_INT_H
+
+#include "decode.h"
+#include "fork.h"
+#include "replay.h"
+#include "u64map.h"
+
+struct task;
+struct fork_rec;
+
+/* An address space: the tasks that share one mm_struct. */
+struct fl_mm {
+	uint64_t ptr;			/* mm_struct pointer once seen, 0 before */
+	int users;			/* live tasks using it */
+	bool users_known;		/* every task using it is known */
+	enum fl_uffd uffd;
+	int uffd_ctxs;			/* live userfaultfd contexts on it that we know of */
+	uint32_t vmas;			/* last known VMA count */
+	struct fl_vma_kinds kinds;
+	struct task *window;		/* task holding its mmap_lock for write */
+	int refs;			/* tasks + uffd contexts pointing here */
+};
+
+/* A write hold of an mm's mmap_lock; a fork window if it nests the new mm. */
+enum win_state {
+	WIN_NONE,
+	WIN_HOLD,		/* oldmm write-locked */
+	WIN_NESTED_LOCKING,	/* ... and the new mm being locked: dup_mmap() */
+	WIN_NESTED,		/* ... new mm held: copying VMAs */
+	WIN_NESTED_DONE,	/* ... new mm released */
+};
+
+struct fork_rec {
+	struct fl_fork f;
+	int refs;		/* the owner until paired + accessors still waiting */
+	bool is_fork;		/* the hold nested a new mm */
+	bool settled;		/* child seen, or known not to come */
+	bool aborted;		/* dup_mmap() ran, no child followed */
+	bool closed;		/* window released */
+};
+
+struct task {
+	int pid, tgid;		/* tgid -1: unknown */
+	char comm[16];
+	struct fl_mm *mm;	/* NULL: unknown, or a kernel thread */
+	bool kthread;
+	bool lock_seen;		/* a lock start/acquire of this task was seen */
+	/* the write hold */
+	enum win_state win;
+	uint64_t win_mm, win_newmm;
+	uint64_t win_start, win_acquired;
+	struct fork_rec *rec;
+	uint64_t lock_start_mm, lock_start_ts;	/* last write start_locking */
+	/* a window that began before the recording */
+	uint64_t partial_newmm;
+	uint32_t partial_vmas;
+	struct fork_rec *pending;	/* window closed, child not seen yet */
+	/* this task as an accessor of someone's window */
+	bool fault_pending;
+	struct fork_rec *acc_rec;
+	int acc_idx;			/* detail slot, -1 if counted only */
+	bool acc_waiting;
+	uint64_t acc_mm, acc_start;
+	/* syscalls in flight */
+	bool in_userfaultfd;
+	uint64_t uffd_flags;
+	bool in_uffd_ioctl;
+	int ioctl_fd;
+	uint32_t ioctl_cmd;
+	uint64_t ioctl_ts;
+	bool ioctl_counted;		/* this ioctl is already an accessor */
+};
+
+struct replay {
+	struct fl_decoder dec;
+	struct fl_trace_info *info;
+	const struct fl_sink *sink;
+	struct u64map tasks;		/* pid + 1 -> task */
+	struct u64map windows;		/* oldmm -> task holding it for write */
+	struct u64map mms;		/* mm pointer -> fl_mm */
+	struct u64map snap_mms;		/* tgid + 1 -> fl_mm, while the snapshot is read */
+	struct u64map fdtabs;		/* tgid + 1 -> fdtab */
+	int recorder_pid;
+	bool snapshot_done;
+	bool have_exit, have_uffd;	/* events the model relies on are in the trace */
+	/* ma_write.fn resolution cache */
+	uint64_t fn_ptr[32];
+	int8_t fn_is_store[32];	/* 1 mas_store, 0 other, -1 unresolved */
+	int nr_fn;
+	uint64_t last_fn;
+	int last_fn_store;
+};
+
+/* model.c */
+struct task *model_task(struct replay *rp, int pid);		/* created when absent */
+struct task *model_task_find(struct replay *rp, int pid);
+struct fl_mm *model_mm_new(void);
+void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm);
+void model_mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr);
+void model_mm_put(struct replay *rp, struct fl_mm *mm);
+void model_snapshot_line(struct replay *rp, const char *line);
+void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
+		   const char *comm, uint64_t newmm);
+void model_exec(struct replay *rp, int pid, int old_pid, const char *filename);
+void model_exit(struct replay *rp, int pid);
+void model_exit_mmap(struct replay *rp, uint64_t ptr);
+void model_free(struct replay *rp);
+int model_threads(struct replay *rp, struct task *t);
+enum fl_uffd model_uffd(struct replay *rp, struct task *t);
+
+/* uffd.c */
+struct uffd_ctx;
+void uffd_created(struct replay *rp, struct task *t, int fd, bool cloexec);
+void uffd_snapshot_fd(struct replay *rp, int tgid, struct fl_mm *owner, int fd);
+struct fl_mm *uffd_owner(struct replay *rp, int tgid, int fd);
+void uffd_learn_owner(struct replay *rp, int tgid, int fd, struct fl_mm *owner);
+void uffd_closed(struct replay *rp, int tgid, int fd);
+void uffd_fork(struct replay *rp, int parent_tgid, int child_tgid);
+void uffd_exec(struct replay *rp, int tgid);
+void uffd_exit(struct replay *rp, int tgid);
+void uffd_free(struct replay *rp);
+bool uffd_is_access_cmd(uint32_t cmd);
+
+/* window.c */
+void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts);
+void win_lock_acquired(struct replay *rp, struct task *t, uint64_t mm, bool write,
+		       bool success, uint64_t ts);
+void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts);
+void win_ma_write(struct replay *rp, struct task *t, bool is_store);
+void win_fault(struct replay *rp, struct task *t, uint64_t ts);
+void win_uffd_ioctl(struct replay *rp, struct task *t, uint64_t ts);
+/* the child (or its absence) for @parent's pending fork; NULL rec if none */
+struct fork_rec *win_take_pending(struct replay *rp, struct task *parent);
+void win_settle(struct replay *rp, struct fork_rec *rec, int child, uint64_t flags);
+void win_abort_pending(struct replay *rp, struct task *t);
+void win_task_gone(struct replay *rp, struct task *t);
+void win_acc_forget(struct replay *rp, struct task *x);
+void win_lost_events(struct replay *rp);
+void win_end_of_trace(struct replay *rp);
+
+#endif

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The replay loop: open a trace.dat, check it can be replayed, then one pass
+ * of tracecmd_iterate_events() (CPUs merged in time order) feeding each
+ * record to the model (model.c, uffd.c) and the fork windows (window.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <trace-cmd.h>
+
+#include "forklock-exit.h"
+#include "log.h"
+#include "probe.h"
+#include "replay-int.h"
+
+#define UFFD_O_CLOEXEC	02000000
+
+/* ---- ma_write.fn --------------------------------------------------------- */
+
+/* 1: "mas_store", 0: another function, -1: the pointer does not resolve */
+static int resolve_fn(struct replay *rp, struct tep_record *rec)
+{
+	struct trace_seq s;
+	const char *p;
+	int ret;
+
+	trace_seq_init(&s);
+	tep_print_event(rp->dec.tep, &s, rec, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&s);
+	p = s.buffer;
+	if (!strncmp(p, "mas_store", 9) && (p[9] == '\t' || p[9] == ' ' || !p[9]))
+		ret = 1;
+	else if (strspn(p, "0123456789abcdef") >= 8)
+		ret = -1;	/* printed as a bare address: no printk_formats entry */
+	else
+		ret = 0;
+	trace_seq_destroy(&s);
+	return ret;
+}
+
+static bool fn_is_store(struct replay *rp, struct tep_record *rec)
+{
+	uint64_t fn = fl_field_u64(&rp->dec, rec, &rp->dec.ma_fn);
+	int i, r;
+
+	if (fn == rp->last_fn)
+		return rp->last_fn_store;
+	for (i = 0; i < rp->nr_fn; i++)
+		if (rp->fn_ptr[i] == fn)
+			break;
+	if (i == rp->nr_fn) {
+		r = resolve_fn(rp, rec);
+		if (r < 0)
+			rp->info->fn_unresolved = true;
+		if (rp->nr_fn < (int)(sizeof(rp->fn_ptr) / sizeof(rp->fn_ptr[0]))) {
+			rp->fn_ptr[rp->nr_fn] = fn;
+			rp->fn_is_store[rp->nr_fn++] = (int8_t)r;
+		}
+	} else {
+		r = rp->fn_is_store[i];
+	}
+	rp->last_fn = fn;
+	/* unresolvable: every ma_write in the window is counted, and said so */
+	rp->last_fn_store = r != 0;
+	return rp->last_fn_store;
+}
+
+/* ---- one record ------------------------------------------------------------ */
+
+static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
+{
+	const struct fl_decoder *d = &rp->dec;
+	int child = (int)fl_field_s64(d, rec, &d->nt_pid);
+	uint64_t flags = fl_field_u64(d, rec, &d->nt_flags);
+	struct fork_rec *fr;
+	char comm[16];
+
+	fl_field_str(d, rec, &d->nt_comm, comm, sizeof(comm));
+	if (flags & FL_CLONE_VM) {
+		win_abort_pending(rp, t);	/* a pending fork got no child */
+		if (t->kthread) {
+			rp->info->kthread_spawns++;
+		} else {
+			rp->info->clone_vm_spawns++;
+			if (flags & FL_CLONE_THREAD)
+				rp->info->threads_created++;
+			else if (flags & FL_CLONE_VFORK)
+				rp->info->vforks++;
+		}
+		model_newtask(rp, t, child, flags, comm, 0);
+		return;
+	}
+	fr = win_take_pending(rp, t);
+	model_newtask(rp, t, child, flags, comm, fr ? fr->f.newmm : 0);
+	if (fr)
+		win_settle(rp, fr, child, flags);
+	else if (t->kthread)
+		rp->info->kthread_spawns++;
+	else
+		rp->info->unmatched_newtasks++;
+}
+
+/* An event that is not part of a fault: a fault this task had is over. */
+static void not_faulting(struct replay *rp, struct task *t)
+{
+	t->fault_pending = false;
+	if (!t->acc_waiting && !t->in_uffd_ioctl)
+		win_acc_forget(rp, t);
+}
+
+static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int cpu, void *data)
+{
+	struct replay *rp = data;
+	const struct fl_decoder *d = &rp->dec;
+	struct fl_trace_info *info = rp->info;
+	uint16_t id;
+	int32_t pid;
+	enum fl_ev kind;
+	struct task *t;
+	char buf[512];
+
+	info->events++;
+	if (!info->first_ts)
+		info->first_ts = rec->ts;
+	info->last_ts = rec->ts;
+	if (rec->missed_events) {
+		if (rec->missed_events > 0)
+			info->lost_events += rec->missed_events;
+		else
+			info->lost_unknown = true;
+		win_lost_events(rp);
+	}
+	if (rec->size < 8)
+		return 0;
+	id = (uint16_t)fl_field_u64(d, rec, &(struct fl_field){ .offset = 0, .size = 2 });
+	kind = fl_decode_kind(d, id);
+	if (kind == FL_EV_NONE)
+		return 0;
+	pid = (int32_t)fl_field_u64(d, rec, &(struct fl_field){ .offset = 4, .size = 4 });
+
+	if (kind == FL_EV_PRINT) {
+		if (rp->snapshot_done && pid != rp->recorder_pid)
+			return 0;
+		fl_field_str(d, rec, &d->print_buf, buf, sizeof(buf));
+		model_snapshot_line(rp, buf);
+		return 0;
+	}
+	if (pid <= 0)
+		return 0;
+	t = model_task(rp, pid);
+	if (!t)
+		return -1;
+
+	switch (kind) {
+	case FL_EV_LOCK_START:
+		win_lock_start(rp, t, fl_field_u64(d, rec, &d->lock_mm[0]),
+			       fl_field_u64(d, rec, &d->lock_write[0]), rec->ts);
+		break;
+	case FL_EV_LOCK_ACQUIRED:
+		win_lock_acquired(rp, t, fl_field_u64(d, rec, &d->lock_mm[1]),
+				  fl_field_u64(d, rec, &d->lock_write[1]),
+				  fl_field_u64(d, rec, &d->lock_success), rec->ts);
+		break;
+	case FL_EV_LOCK_RELEASED:
+		win_lock_released(rp, t, fl_field_u64(d, rec, &d->lock_mm[2]),
+				  fl_field_u64(d, rec, &d->lock_write[2]), rec->ts);
+		break;
+	case FL_EV_MA_WRITE:
+		/* only the forking task's stores matter: resolve fn for those */
+		if (t->win == WIN_NESTED || !t->lock_seen)
+			win_ma_write(rp, t, fn_is_store(rp, rec));
+		break;
+	case FL_EV_NEWTASK:
+		not_faulting(rp, t);
+		newtask(rp, t, rec);
+		break;
+	case FL_EV_EXEC:
+		not_faulting(rp, t);
+		fl_field_str(d, rec, &d->exec_filename, buf, sizeof(buf));
+		model_exec(rp, (int)fl_field_s64(d, rec, &d->exec_pid),
+			   (int)fl_field_s64(d, rec, &d->exec_old_pid), buf);
+		break;
+	case FL_EV_EXIT:
+		model_exit(rp, (int)fl_field_s64(d, rec, &d->exit_pid));
+		break;
+	case FL_EV_EXIT_MMAP:
+		model_exit_mmap(rp, fl_field_u64(d, rec, &d->exit_mmap_mm));
+		break;
+	case FL_EV_FAULT:
+		win_fault(rp, t, rec->ts);
+		break;
+	case FL_EV_UFFD_ENTER:
+		not_faulting(rp, t);
+		t->in_userfaultfd = true;
+		t->uffd_flags = fl_field_u64(d, rec, &d->ufd_flags);
+		break;
+	case FL_EV_UFFD_EXIT: {
+		int64_t ret = fl_field_s64(d, rec, &d->ufd_ret);
+
+		if (t->in_userfaultfd && ret >= 0)
+			uffd_created(rp, t, (int)ret, t->uffd_flags & UFFD_O_CLOEXEC);
+		t->in_userfaultfd = false;
+		break;
+	}
+	case FL_EV_IOCTL_ENTER: {
+		uint32_t cmd = (uint32_t)fl_field_u64(d, rec, &d->ioctl_cmd);
+
+		not_faulting(rp, t);
+		if (!uffd_is_access_cmd(cmd))
+			break;
+		t->in_uffd_ioctl = true;
+		t->ioctl_fd = (int)fl_field_u64(d, rec, &d->ioctl_fd);
+		t->ioctl_cmd = cmd;
+		t->ioctl_ts = rec->ts;
+		t->ioctl_counted = false;
+		win_uffd_ioctl(rp, t, rec->ts);
+		break;
+	}
+	case FL_EV_IOCTL_EXIT:
+		if (t->in_uffd_ioctl) {
+			t->in_uffd_ioctl = false;
+			t->ioctl_counted = false;
+			if (!t->acc_waiting)
+				win_acc_forget(rp, t);
+		}
+		break;
+	case FL_EV_CLOSE:
+		not_faulting(rp, t);
+		if (t->tgid > 0)
+			uffd_closed(rp, t->tgid, (int)fl_field_u64(d, rec, &d->close_fd));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- opening --------------------------------------------------------------- */
+
+/* private libtracecmd getters (not in trace-cmd.h): used when present */
+const char *tracecmd_get_uname(struct tracecmd_input *handle) __attribute__((weak));
+const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
+const char *tracecmd_get_trace_clock(struct tracecmd_input *handle) __attribute__((weak));
+int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
+
+static void kernel_from_uname(struct fl_trace_info *info, const char *uname)
+{
+	char sys[64], node[128], rel[96];
+
+	if (uname && sscanf(uname, "%63s %127s %95s", sys, node, rel) == 3)
+		snprintf(info->kernel, sizeof(info->kernel), "%s", rel);
+}
+
+static bool release_at_least(const char *rel, int major, int minor)
+{
+	int ma = 0, mi = 0;
+
+	if (sscanf(rel, "%d.%d", &ma, &mi) != 2)
+		return true;	/* unknown: assume a current kernel */
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static int open_trace(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info)
+{
+	struct fl_probe probe;
+	enum fl_probe_result pr;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return fl_err(FL_EXIT_INPUT, "%s is a directory, not a trace.dat", path);
+	}
+	pr = fl_probe_file(fd, &probe);
+	close(fd);
+	switch (pr) {
+	case FL_PROBE_OK:
+		break;
+	case FL_PROBE_NOT_TRACEDAT:
+		return fl_err(FL_EXIT_FORMAT, "%s is not a trace.dat file (%s)", path, probe.why);
+	case FL_PROBE_BAD_VERSION:
+		return fl_err(FL_EXIT_FORMAT, "%s: %s", path, probe.why);
+	case FL_PROBE_TRUNCATED:
+		return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: %s", path, probe.why);
+	case FL_PROBE_CORRUPT:
+		return fl_err(FL_EXIT_FORMAT, "%s is a corrupt trace.dat: %s", path, probe.why);
+	}
+	info->file_version = probe.version;
+	info->nr_cpus = probe.nr_cpus;
+	kernel_from_uname(info, probe.uname);
+	snprintf(info->clock, sizeof(info->clock), "%s", probe.clock);
+	info->lost_events_cpustat = probe.overrun;
+
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	*handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!*handle)
+		return fl_err(probe.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
+			      "%s: libtracecmd cannot read it (corrupt%s)", path,
+			      probe.version == 6 ? "" : " or truncated");
+	tep_set_loglevel(TEP_LOG_NONE);
+	if (!probe.uname[0] && tracecmd_get_uname)
+		kernel_from_uname(info, tracecmd_get_uname(*handle));
+	if (!info->nr_cpus && tracecmd_cpus)
+		info->nr_cpus = tracecmd_cpus(*handle);
+	if (!info->clock[0] && tracecmd_get_trace_clock) {
+		const char *c = tracecmd_get_trace_clock(*handle);
+
+		if (c)
+			snprintf(info->clock, sizeof(info->clock), "%s", c);
+	}
+	if (!probe.has_cpustat && tracecmd_get_cpustats) {
+		const char *o = tracecmd_get_cpustats(*handle);
+
+		while (o && (o = strstr(o, "\noverrun:"))) {
+			info->lost_events_cpustat += strtoull(o + 9, NULL, 10);
+			o++;
+		}
+	}
+	return 0;
+}
+
+int fl_replay_check(const char *path)
+{
+	struct tracecmd_input *handle = NULL;
+	struct fl_trace_info info = { 0 };
+	struct fl_decoder dec;
+	char why[256];
+	int ret;
+
+	ret = open_trace(path, &handle, &info);
+	if (ret)
+		return ret;
+	ret = fl_decoder_init(&dec, tracecmd_get_tep(handle), why, sizeof(why));
+	fl_decoder_free(&dec);
+	tracecmd_close(handle);
+	if (ret < 0)
+		return fl_err(FL_EXIT_LAYOUT, "%s: %s", path, why);
+	return FL_EXIT_OK;
+}
+
+int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info)
+{
+	struct tracecmd_input *handle = NULL;
+	struct replay rp = { .info = info, .sink = sink, .recorder_pid = -1 };
+	char why[256];
+	int ret, k;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->path, sizeof(info->path), "%s", path);
+	snprintf(info->kernel, sizeof(info->kernel), "unknown");
+	info->tier = FL_TIER_TRACEPOINT;
+	ret = open_trace(path, &handle, info);
+	if (ret)
+		return ret;
+	if (fl_decoder_init(&rp.dec, tracecmd_get_tep(handle), why, sizeof(why)) < 0) {
+		fl_decoder_free(&rp.dec);
+		tracecmd_close(handle);
+		return fl_err(FL_EXIT_LAYOUT, "%s: %s", path, why);
+	}
+	for (k = FL_EV_LOCK_START; k < FL_EV_NR; k++) {
+		static const char *names[FL_EV_NR] = {
+			[FL_EV_MA_WRITE] = "maple_tree:ma_write",
+			[FL_EV_FORK] = "sched:sched_process_fork",
+			[FL_EV_EXEC] = "sched:sched_process_exec",
+			[FL_EV_EXIT] = "sched:sched_process_exit",
+			[FL_EV_EXIT_MMAP] = "mmap:exit_mmap",
+			[FL_EV_FAULT] = "exceptions:page_fault_user",
+			[FL_EV_UFFD_EXIT] = "syscalls:sys_exit_userfaultfd",
+			[FL_EV_IOCTL_ENTER] = "syscalls:sys_enter_ioctl",
+			[FL_EV_CLOSE] = "syscalls:sys_enter_close",
+		};
+
+		if (names[k] && rp.dec.ids[k] < 0 && info->nr_missing < FL_MAX_MISSING)
+			info->missing[info->nr_missing++] = names[k];
+	}
+	rp.have_exit = rp.dec.ids[FL_EV_EXIT] >= 0;
+	rp.have_uffd = rp.dec.ids[FL_EV_UFFD_EXIT] >= 0 && rp.dec.ids[FL_EV_CLOSE] >= 0;
+	info->vma_locks = release_at_least(info->kernel, 6, 4);
+	u64map_init(&rp.tasks);
+	u64map_init(&rp.windows);
+	u64map_init(&rp.mms);
+	u64map_init(&rp.snap_mms);
+	u64map_init(&rp.fdtabs);
+	rp.last_fn = ~0ULL;
+
+	ret = tracecmd_iterate_events(handle, NULL, 0, on_record, &rp);
+	win_end_of_trace(&rp);
+	/* the kernel release may only be known from the snapshot */
+	info->vma_locks = release_at_least(info->kernel, 6, 4);
+	if (info->last_ts > info->first_ts)
+		info->duration_ns = info->last_ts - info->first_ts;
+	uffd_free(&rp);
+	model_free(&rp);
+	fl_decoder_free(&rp.dec);
+	tracecmd_close(handle);
+	if (ret < 0)
+		return fl_err(FL_EXIT_FAILURE, "%s: replay failed (out of memory?)", path);
+	return FL_EXIT_OK;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replay: one streaming pass over a trace.dat (libtracecmd), events decoded
+ * by field name (decode.h), a task/mm model, fork windows and their
+ * accessors.  Finished forks go to a sink one at a time; nothing here keeps
+ * a fork after it is handed over.
+ */
+#ifndef FORKLOCK_REPLAY_H
+#define FORKLOCK_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fork.h"
+
+struct fl_sink {
+	/* called once per fork (complete, partial or aborted) */
+	void (*fork)(void *ctx, const struct fl_fork *f);
+	void *ctx;
+};
+
+#define FL_MAX_MISSING 16
+
+/* What a trace was and what replay found in it besides forks. */
+struct fl_trace_info {
+	char path[512];
+	char kernel[96];		/* release, "unknown" */
+	char clock[32];
+	char command[512];		/* COMMAND given to forklock record, "" */
+	int file_version;		/* trace.dat version */
+	int nr_cpus;
+	enum fl_tier tier;
+	bool has_snapshot;		/* forklock's /proc snapshot was in the trace */
+	bool vma_locks;			/* kernel has per-VMA locks (6.4+) */
+	uint64_t events;
+	uint64_t lost_events;		/* from page headers (missed events) */
+	uint64_t lost_events_cpustat;	/* from the CPUSTAT options */
+	bool lost_unknown;		/* a page said events were lost without a count */
+	uint64_t first_ts, last_ts;
+	uint64_t duration_ns;
+	bool fn_unresolved;		/* ma_write.fn did not resolve: all ma_write counted */
+	int nr_missing;
+	const char *missing[FL_MAX_MISSING];	/* optional events absent from the trace */
+	/* counts of things that are not forks */
+	uint64_t clone_vm_spawns;	/* CLONE_VM clones by user tasks (no dup_mmap) */
+	uint64_t threads_created;	/* ... of which CLONE_THREAD */
+	uint64_t vforks;		/* ... of which CLONE_VFORK */
+	uint64_t kthread_spawns;	/* clones by kernel threads (not counted above) */
+	uint64_t failed_write_locks;	/* mmap_write_lock_killable() that failed */
+	uint64_t unmatched_newtasks;	/* non-CLONE_VM task_newtask without a window */
+};
+
+/*
+ * Replay @path.  Returns 0 (FL_EXIT_OK) or an FL_EXIT_* code after printing
+ * one error line.
+ */
+int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info);
+
+/* The checks of fl_replay_file() without the replay: is @path usable? */
+int fl_replay_check(const char *path);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+void fl_summary_init(struct fl_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->vma_locks_known = true;
+}
+
+uint64_t fl_percentile(const uint64_t *sorted, uint64_t n, double q)
+{
+	uint64_t rank;
+
+	if (!n)
+		return 0;
+	rank = (uint64_t)ceil(q * (double)n);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+static struct fl_comm_stat *comm_stat(struct fl_summary *s, const char *comm)
+{
+	int i;
+
+	for (i = 0; i < s->nr_comms; i++)
+		if (!strncmp(s->comms[i].comm, comm, sizeof(s->comms[i].comm)))
+			return &s->comms[i];
+	if (s->nr_comms == s->alloc_comms) {
+		int alloc = s->alloc_comms ? s->alloc_comms * 2 : 32;
+		struct fl_comm_stat *n = realloc(s->comms, alloc * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->comms = n;
+		s->alloc_comms = alloc;
+	}
+	memset(&s->comms[s->nr_comms], 0, sizeof(s->comms[0]));
+	memcpy(s->comms[s->nr_comms].comm, comm, sizeof(s->comms[0].comm) - 1);
+	return &s->comms[s->nr_comms++];
+}
+
+void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
+{
+	struct fl_comm_stat *c;
+	int k;
+
+	if (f->partial) {
+		s->partial_forks++;
+		return;
+	}
+	if (f->child_pid < 0) {
+		s->aborted_forks++;
+		return;
+	}
+	s->forks++;
+	if (f->threads == 1)
+		s->single_threaded_forks++;
+	else if (f->threads > 1)
+		s->multi_threaded_forks++;
+	else
+		s->unknown_threads_forks++;
+	if (f->uffd == FL_UFFD_PRESENT)
+		s->uffd_forks++;
+	else if (f->uffd == FL_UFFD_UNKNOWN)
+		s->uffd_unknown_forks++;
+	if (f->lost_events)
+		s->lossy_forks++;
+	if (f->nr_accessors)
+		s->forks_with_accessors++;
+	for (k = 0; k < FL_ACC_NR; k++)
+		s->accessors_by_kind[k] += f->accessors_by_kind[k];
+	for (k = 0; k < FL_ACC_NR; k++)
+		if (f->accessors_by_kind[k] && fl_access_reaches_vma(k)) {
+			s->forks_with_vma_reachers++;
+			break;
+		}
+	s->blocked_ns += f->blocked_ns;
+	s->vma_locks += f->vmas_locked;
+	s->vmas_copied += f->vmas_copied;
+	s->window_total_ns += f->window_ns;
+	if (f->fn_unresolved)
+		s->fn_unresolved = true;
+
+	if (s->nr_points == s->alloc_points) {
+		uint64_t alloc = s->alloc_points ? s->alloc_points * 2 : 1024;
+		struct fl_fork_point *n = realloc(s->points, alloc * sizeof(*n));
+
+		if (n) {
+			s->points = n;
+			s->alloc_points = alloc;
+		}
+	}
+	if (s->nr_points < s->alloc_points) {
+		struct fl_fork_point *p = &s->points[s->nr_points++];
+
+		p->window_ns = f->window_ns;
+		p->vmas_locked = f->vmas_locked;
+		p->lock_wait_ns = f->lock_wait_ns;
+	}
+	c = comm_stat(s, f->comm);
+	if (c) {
+		c->forks++;
+		c->vmas += f->vmas_locked;
+		c->window_ns += f->window_ns;
+	}
+}
+
+void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info)
+{
+	struct fl_trace_info *n = realloc(s->traces, (s->nr_traces + 1) * sizeof(*n));
+
+	if (!n)
+		return;
+	s->traces = n;
+	s->traces[s->nr_traces++] = *info;
+	s->events += info->events;
+	s->lost_events += info->lost_events > info->lost_events_cpustat ?
+			  info->lost_events : info->lost_events_cpustat;
+	s->lost_unknown |= info->lost_unknown;
+	s->duration_ns += info->duration_ns;
+	s->clone_vm_spawns += info->clone_vm_spawns;
+	s->threads_created += info->threads_created;
+	s->vforks += info->vforks;
+	s->kthread_spawns += info->kthread_spawns;
+	s->unmatched_newtasks += info->unmatched_newtasks;
+	s->failed_write_locks += info->failed_write_locks;
+	if (info->fn_unresolved)
+		s->fn_unresolved = true;
+	if (!info->vma_locks)
+		s->vma_locks_known = false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_comm(const void *a, const void *b)
+{
+	const struct fl_comm_stat *x = a, *y = b;
+
+	if (x->forks != y->forks)
+		return x->forks < y->forks ? 1 : -1;
+	return strcmp(x->comm, y->comm);
+}
+
+static void pct_of(uint64_t *v, uint64_t n, struct fl_pct *p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	p->p50 = fl_percentile(v, n, 0.50);
+	p->p99 = fl_percentile(v, n, 0.99);
+	p->max = n ? v[n - 1] : 0;
+}
+
+void fl_summary_finish(struct fl_summary *s)
+{
+	uint64_t n = s->nr_points, i, *v;
+	uint32_t maxv = 0;
+	int b;
+
+	qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm);
+	if (!n)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = s->points[i].vmas_locked;
+	pct_of(v, n, &s->vmas);
+	for (i = 0; i < n; i++)
+		v[i] = s->points[i].window_ns;
+	pct_of(v, n, &s->window);
+	for (i = 0; i < n; i++)
+		v[i] = s->points[i].lock_wait_ns;
+	pct_of(v, n, &s->lock_wait);
+
+	/* buckets: 0-15, 16-31, 32-63, ... up to the largest VMA count */
+	for (i = 0; i < n; i++)
+		if (s->points[i].vmas_locked > maxv)
+			maxv = s->points[i].vmas_locked;
+	for (b = 0; b < FL_NR_BUCKETS; b++) {
+		struct fl_bucket *bk = &s->buckets[b];
+		uint64_t m = 0;
+
+		bk->lo = b ? 16U << (b - 1) : 0;
+		bk->hi = b == FL_NR_BUCKETS - 1 ? UINT32_MAX : (16U << b) - 1;
+		for (i = 0; i < n; i++)
+			if (s->points[i].vmas_locked >= bk->lo && s->points[i].vmas_locked <= bk->hi)
+				v[m++] = s->points[i].window_ns;
+		bk->forks = m;
+		if (m) {
+			struct fl_pct p;
+
+			pct_of(v, m, &p);
+			bk->p50_ns = p.p50;
+			bk->p99_ns = p.p99;
+			bk->max_ns = p.max;
+		}
+		s->nr_buckets = b + 1;
+		if (bk->hi >= maxv)
+			break;
+	}
+	free(v);
+}
+
+void fl_summary_free(struct fl_summary *s)
+{
+	free(s->points);
+	free(s->comms);
+	free(s->traces);
+	memset(s, 0, sizeof(*s));
+}

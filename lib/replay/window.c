@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fork windows.  dup_mmap() write-locks oldmm, then (nested) the new mm,
+ * stores one maple-tree entry per copied VMA, releases the new mm and then
+ * oldmm; task_newtask follows with the child.  From mmap_lock events:
+ *
+ *   acquire_returned(A, write, success)   -> hold of A (start_locking before it
+ *                                            gives the wait; a trylock has none)
+ *   start_locking(B, write) while holding  -> nested: this hold is a fork window
+ *   ma_write fn=mas_store while B is held  -> one copied VMA
+ *   released(A, write)                     -> window closed
+ *   acquire_returned(A, read) while held   -> mmap_write_downgrade(): hold ends
+ *   task_newtask(child, !FL_CLONE_VM)         -> the fork's child
+ *
+ * Any other task that starts locking A, faults in A's mm, or issues a
+ * UFFDIO_* ioctl into A while the window is open is a concurrent accessor.
+ * A fork is handed to the sink once its child is known (or known not to
+ * come) and every accessor that waited for A has got it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay-int.h"
+
+
+static void rec_finish(struct replay *rp, struct fork_rec *rec)
+{
+	if (rec->refs > 0 || !rec->settled)
+		return;
+	if (rec->is_fork && rp->sink && rp->sink->fork) {
+		rec->f.vmas_locked = rp->info->vma_locks ? rec->f.vmas_copied : 0;
+		if (rec->aborted)
+			rec->f.child_pid = -1;
+		rp->sink->fork(rp->sink->ctx, &rec->f);
+	}
+	free(rec);
+}
+
+static void rec_put(struct replay *rp, struct fork_rec *rec)
+{
+	rec->refs--;
+	rec_finish(rp, rec);
+}
+
+/* ---- the hold of the owner ------------------------------------------------ */
+
+static void hold_open(struct replay *rp, struct task *t, uint64_t mm, uint64_t ts)
+{
+	struct fork_rec *rec = calloc(1, sizeof(*rec));
+
+	if (!rec)
+		return;
+	rec->refs = 1;
+	t->rec = rec;
+	t->win = WIN_HOLD;
+	t->win_mm = mm;
+	t->win_newmm = 0;
+	t->win_acquired = ts;
+	t->win_start = t->lock_start_mm == mm ? t->lock_start_ts : ts;
+	t->lock_start_mm = 0;
+	u64map_put(&rp->windows, mm, t);
+	if (t->mm && (!t->mm->ptr || t->mm->ptr == mm))
+		t->mm->window = t;
+}
+
+static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
+{
+	struct fl_fork *f = &rec->f;
+
+	f->parent_pid = t->pid;
+	f->parent_tgid = t->tgid;
+	memcpy(f->comm, t->comm, sizeof(f->comm));
+	f->child_pid = -1;
+	f->threads = model_threads(rp, t);
+	f->mm_users = -1;
+	f->mm_count = -1;
+	f->uffd = model_uffd(rp, t);
+	f->tier = FL_TIER_TRACEPOINT;
+	f->fn_unresolved = rp->info->fn_unresolved;
+	if (t->mm)
+		f->kinds = t->mm->kinds;
+}
+
+/* The hold ends: a fork window waits for its child, anything else is dropped. */
+static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
+{
+	struct fork_rec *rec = t->rec;
+
+	u64map_del(&rp->windows, t->win_mm);
+	if (t->mm && t->mm->window == t)
+		t->mm->window = NULL;
+	t->rec = NULL;
+	if (rec && rec->is_fork) {
+		struct fl_fork *f = &rec->f;
+
+		rec->closed = true;
+		f->window_ns = ts - t->win_acquired;
+		f->lock_wait_ns = t->win_acquired - t->win_start;
+		/* this task learns its mm pointer; the new mm belongs to the child */
+		model_mm_learn_ptr(rp, t->mm, t->win_mm);
+		if (t->mm) {
+			/* a fork copies every VMA: the count is exact now */
+			if (t->mm->vmas != f->vmas_copied)
+				t->mm->kinds.exact = false;
+			t->mm->vmas = f->vmas_copied;
+		}
+		win_abort_pending(rp, t);
+		t->pending = rec;
+	} else if (rec) {
+		rec->settled = true;
+		rec_put(rp, rec);
+	}
+	t->win = WIN_NONE;
+	t->win_mm = t->win_newmm = 0;
+}
+
+void win_abort_pending(struct replay *rp, struct task *t)
+{
+	struct fork_rec *rec = t->pending;
+
+	if (!rec)
+		return;
+	t->pending = NULL;
+	rec->aborted = true;
+	rec->settled = true;
+	rec_put(rp, rec);
+}
+
+struct fork_rec *win_take_pending(struct replay *rp, struct task *parent)
+{
+	struct fork_rec *rec = parent->pending;
+
+	parent->pending = NULL;
+	return rec;
+}
+
+void win_settle(struct replay *rp, struct fork_rec *rec, int child, uint64_t flags)
+{
+	rec->f.child_pid = child;
+	rec->f.clone_flags = flags;
+	rec->settled = true;
+	rec_put(rp, rec);
+}
+
+/* ---- accessors ------------------------------------------------------------------ */
+
+static void acc_add(struct replay *rp, struct task *owner, struct task *x,
+		    enum fl_access kind, uint64_t ts)
+{
+	struct fork_rec *rec = owner->rec;
+	struct fl_fork *f;
+	struct fl_accessor *a;
+
+	if (!rec)
+		return;
+	win_acc_forget(rp, x);
+	f = &rec->f;
+	f->nr_accessors++;
+	f->accessors_by_kind[kind]++;
+	rec->refs++;		/* dropped by win_acc_forget() */
+	x->acc_rec = rec;
+	x->acc_idx = -1;
+	if (f->nr_detail >= FL_FORK_ACCESSORS)
+		return;
+	x->acc_idx = (int)f->nr_detail;
+	a = &f->accessor[f->nr_detail++];
+	a->kind = kind;
+	a->pid = x->pid;
+	a->tgid = x->tgid;
+	memcpy(a->comm, x->comm, sizeof(a->comm));
+	a->ts = ts;
+	a->blocked_ns = -1;
+	a->uffd_cmd = kind == FL_ACC_UFFD_IOCTL ? (x->ioctl_cmd & 0xff) : 0;
+}
+
+/* Change the kind of @x's accessor in @rec (a fault that fell back, ...). */
+static void acc_rekind(struct task *x, enum fl_access kind)
+{
+	struct fl_fork *f = &x->acc_rec->f;
+	enum fl_access old = x->acc_idx >= 0 ? f->accessor[x->acc_idx].kind : kind;
+
+	if (x->acc_idx < 0 || old == kind)
+		return;
+	f->accessors_by_kind[old]--;
+	f->accessors_by_kind[kind]++;
+	f->accessor[x->acc_idx].kind = kind;
+}
+
+/*
+ * A task refers to the fork it is an accessor of while its access goes on
+ * (a fault, an ioctl, a wait for oldmm); the reference keeps the fork from
+ * being handed over before the wait is known.
+ */
+void win_acc_forget(struct replay *rp, struct task *x)
+{
+	struct fork_rec *rec = x->acc_rec;
+
+	x->acc_waiting = false;
+	x->acc_rec = NULL;
+	x->acc_idx = -1;
+	if (rec)
+		rec_put(rp, rec);
+}
+
+static void acc_wait(struct task *x, uint64_t mm, uint64_t ts)
+{
+	x->acc_waiting = true;
+	x->acc_mm = mm;
+	x->acc_start = ts;
+}
+
+static void acc_done_waiting(struct replay *rp, struct task *x, uint64_t ts)
+{
+	struct fork_rec *rec = x->acc_rec;
+	uint64_t blocked = ts - x->acc_start;
+
+	if (rec) {
+		rec->f.blocked_ns += blocked;
+		if (x->acc_idx >= 0)
+			rec->f.accessor[x->acc_idx].blocked_ns = (int64_t)blocked;
+	}
+	win_acc_forget(rp, x);
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts)
+{
+	struct task *owner;
+
+	t->lock_seen = true;
+	if (write) {
+		if (t->win == WIN_HOLD && mm != t->win_mm) {
+			/* mmap_write_lock_nested(mm) in dup_mmap(): a fork window */
+			t->win = WIN_NESTED_LOCKING;
+			t->win_newmm = mm;
+			if (t->rec && !t->rec->is_fork) {
+				t->rec->is_fork = true;
+				t->rec->f.ts = t->win_acquired;
+				t->rec->f.oldmm = t->win_mm;
+				t->rec->f.newmm = mm;
+				fill_fork(rp, t, t->rec);
+			}
+			return;
+		}
+		if (t->win == WIN_NONE) {
+			t->lock_start_mm = mm;
+			t->lock_start_ts = ts;
+		}
+	}
+
+	owner = u64map_get(&rp->windows, mm);
+	if (!owner || owner == t || !owner->rec)
+		return;
+	if (t->in_uffd_ioctl) {
+		/* the ioctl fell back from the per-VMA lock to oldmm's mmap_lock */
+		if (!t->ioctl_counted || t->acc_rec != owner->rec) {
+			acc_add(rp, owner, t, FL_ACC_UFFD_IOCTL, t->ioctl_ts);
+			t->ioctl_counted = true;
+		}
+		if (t->tgid > 0 && owner->mm)
+			uffd_learn_owner(rp, t->tgid, t->ioctl_fd, owner->mm);
+	} else if (t->fault_pending && t->acc_rec == owner->rec) {
+		acc_rekind(t, FL_ACC_FAULT_FALLBACK);
+	} else if (t->fault_pending && t->mm && t->mm == owner->mm) {
+		acc_add(rp, owner, t, FL_ACC_FAULT_FALLBACK, ts);
+	} else {
+		acc_add(rp, owner, t, t->mm && t->mm == owner->mm ? FL_ACC_MMAP_LOCK : FL_ACC_REMOTE, ts);
+	}
+	if (t->acc_rec == owner->rec && !t->acc_waiting)
+		acc_wait(t, mm, ts);
+}
+
+void win_lock_acquired(struct replay *rp, struct task *t, uint64_t mm, bool write,
+		       bool success, uint64_t ts)
+{
+	t->lock_seen = true;
+	t->fault_pending = false;
+	if (t->acc_waiting && t->acc_mm == mm)
+		acc_done_waiting(rp, t, ts);
+	else if (!t->acc_waiting && !t->in_uffd_ioctl)
+		win_acc_forget(rp, t);
+
+	if (!write) {
+		/* a read acquire of the mm this task write-holds: mmap_write_downgrade() */
+		if (t->win != WIN_NONE && mm == t->win_mm)
+			hold_close(rp, t, ts);
+		return;
+	}
+	if (t->win == WIN_NESTED_LOCKING && mm == t->win_newmm) {
+		t->win = WIN_NESTED;
+		return;
+	}
+	if (!success) {
+		rp->info->failed_write_locks++;
+		t->lock_start_mm = 0;
+		return;
+	}
+	if (t->win != WIN_NONE) {
+		if (mm == t->win_mm || mm == t->win_newmm)
+			return;		/* already known held */
+		/* events were lost: the old hold's release was never seen */
+		hold_close(rp, t, ts);
+	}
+	hold_open(rp, t, mm, ts);
+}
+
+void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts)
+{
+	t->fault_pending = false;
+	if (!t->acc_waiting && !t->in_uffd_ioctl)
+		win_acc_forget(rp, t);
+	if (!write)
+		return;
+	if (t->win != WIN_NONE) {
+		if (mm == t->win_mm)
+			hold_close(rp, t, ts);
+		else if (mm == t->win_newmm && t->win == WIN_NESTED)
+			t->win = WIN_NESTED_DONE;
+		return;
+	}
+	if (t->lock_seen)
+		return;
+	/*
+	 * The recording began inside a write hold of this task.  Two write
+	 * releases in a row, the new mm first, are the end of a fork window
+	 * that began before the trace: a partial fork.
+	 */
+	if (!t->partial_newmm) {
+		t->partial_newmm = mm;
+		return;
+	}
+	{
+		struct fork_rec *rec = calloc(1, sizeof(*rec));
+
+		t->lock_seen = true;
+		if (!rec)
+			return;
+		rec->refs = 1;
+		rec->is_fork = true;
+		rec->closed = true;
+		fill_fork(rp, t, rec);
+		rec->f.partial = true;
+		rec->f.ts = rp->info->first_ts;
+		rec->f.oldmm = mm;
+		rec->f.newmm = t->partial_newmm;
+		rec->f.vmas_copied = t->partial_vmas;
+		rec->f.window_ns = ts - rp->info->first_ts;
+		model_mm_learn_ptr(rp, t->mm, mm);
+		win_abort_pending(rp, t);
+		t->pending = rec;
+	}
+}
+
+void win_ma_write(struct replay *rp, struct task *t, bool is_store)
+{
+	if (!is_store)
+		return;
+	if (t->win == WIN_NESTED && t->rec)
+		t->rec->f.vmas_copied++;
+	else if (!t->lock_seen)
+		t->partial_vmas++;
+}
+
+void win_fault(struct replay *rp, struct task *t, uint64_t ts)
+{
+	struct task *owner;
+
+	if (!t->acc_waiting)
+		win_acc_forget(rp, t);
+	t->fault_pending = true;
+	if (!t->mm || !(owner = t->mm->window) || owner == t || !owner->rec)
+		return;
+	acc_add(rp, owner, t, FL_ACC_SIBLING_FAULT, ts);
+}
+
+void win_uffd_ioctl(struct replay *rp, struct task *t, uint64_t ts)
+{
+	struct fl_mm *mm = t->tgid > 0 ? uffd_owner(rp, t->tgid, t->ioctl_fd) : NULL;
+	struct task *owner = mm ? mm->window : NULL;
+
+	if (!owner || owner == t || !owner->rec)
+		return;
+	acc_add(rp, owner, t, FL_ACC_UFFD_IOCTL, ts);
+	t->ioctl_counted = true;
+}
+
+/* ---- the end of a task, of events, of the trace ------------------------------ */
+
+void win_task_gone(struct replay *rp, struct task *t)
+{
+	if (t->win != WIN_NONE)
+		hold_close(rp, t, t->win_acquired);
+	win_abort_pending(rp, t);
+	win_acc_forget(rp, t);
+}
+
+/* Events were lost: every fork not yet finished may be missing some. */
+void win_lost_events(struct replay *rp)
+{
+	size_t i = 0;
+	void *val;
+
+	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
+		struct task *t = val;
+
+		if (t->rec)
+			t->rec->f.lost_events = true;
+		if (t->pending)
+			t->pending->f.lost_events = true;
+	}
+}
+
+void win_end_of_trace(struct replay *rp)
+{
+	size_t i = 0;
+	void *val;
+
+	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
+		struct task *t = val;
+
+		if (t->rec && t->rec->is_fork) {
+			/* window still open: cut by the end of the recording */
+			t->rec->f.partial = true;
+			t->rec->f.window_ns = rp->info->last_ts - t->win_acquired;
+			t->rec->f.lock_wait_ns = t->win_acquired - t->win_start;
+			t->rec->settled = true;
+			u64map_del(&rp->windows, t->win_mm);
+			rec_put(rp, t->rec);
+		} else if (t->rec) {
+			t->rec->settled = true;
+			rec_put(rp, t->rec);
+		}
+		t->rec = NULL;
+		t->win = WIN_NONE;
+		if (t->pending) {
+			/* the child would have come after the recording */
+			t->pending->f.partial = true;
+			t->pending->settled = true;
+			rec_put(rp, t->pending);
+			t->pending = NULL;
+		}
+	}
+	i = 0;
+	while (u64map_next(&rp->tasks, &i, NULL, &val))
+		win_acc_forget(rp, val);
+}

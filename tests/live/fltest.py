@@ -30,6 +30,21 @@ def instances():
         return []
 
 
+def recorder_alive(name):
+    """Is the recorder that owns instance NAME still running?"""
+    try:
+        with open("/proc/%s/comm" % name[len("forklock-"):]) as f:
+            return f.read().strip() == "forklock"
+    except (OSError, ValueError):
+        return False
+
+
+def stale_instances():
+    """Instances whose recorder is gone: what a test must never leave.
+    (A recorder running outside this test keeps its own.)"""
+    return [n for n in instances() if not recorder_alive(n)]
+
+
 def remove_instance(name):
     """What a crashed recorder leaves: tracing off, events off, rmdir."""
     path = os.path.join(TRACEFS, "instances", name)
@@ -61,7 +76,7 @@ class LiveTest(unittest.TestCase):
     """Base class: a scratch directory and the tracefs-clean check."""
 
     def setUp(self):
-        left = instances()
+        left = stale_instances()
         for n in left:
             remove_instance(n)
         self.assertEqual(left, [], "forklock instances were left before this test")
@@ -70,7 +85,7 @@ class LiveTest(unittest.TestCase):
         os.makedirs(self.dir, exist_ok=True)
 
     def tearDown(self):
-        left = instances()
+        left = stale_instances()
         for n in left:
             remove_instance(n)
         subprocess.run(["rm", "-rf", self.dir])
@@ -82,8 +97,13 @@ class LiveTest(unittest.TestCase):
     def record(self, command, out="t.dat", args=(), check=True):
         """forklock record -o OUT ARGS -- COMMAND; returns (summary, workload JSON or None, proc)."""
         out = self.path(out)
-        p = subprocess.run([FORKLOCK, "record", "-f", "-o", out, *args, "--", *command],
-                           capture_output=True, text=True, timeout=600)
+        proc = subprocess.Popen([FORKLOCK, "record", "-f", "-o", out, *args, "--", *command],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = proc.communicate(timeout=600)
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        self.recorder_pid = proc.pid
+        # whatever happened, the recorder's own instance is gone
+        self.assertNotIn("forklock-%d" % proc.pid, instances())
         if check:
             self.assertEqual(p.returncode, 0, "record failed: " + p.stderr)
         summary = parse_summary(p.stderr) if p.returncode == 0 else None
@@ -95,10 +115,11 @@ class LiveTest(unittest.TestCase):
     def workload(self, *args):
         return [WORKLOAD, *[str(a) for a in args]]
 
-    def report_json(self, *files, forks=True):
-        args = [FORKLOCK, "report", "--format", "json"] + (["--forks"] if forks else [])
-        p = subprocess.run(args + [self.path(f) if not f.startswith("/") else f for f in files],
-                           capture_output=True, text=True, timeout=600)
+    def report_json(self, *args, forks=True):
+        """forklock report --format json [--forks] ARGS; bare names are files in the test dir."""
+        cmd = [FORKLOCK, "report", "--format", "json"] + (["--forks"] if forks else [])
+        cmd += [self.path(a) if a.endswith(".dat") and "/" not in a else a for a in args]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         self.assertEqual(p.returncode, 0, "report failed: " + p.stderr)
         return json.loads(p.stdout)
 

@@ -41,6 +41,13 @@ const struct fl_event_spec fl_events[] = {
 	  "end of a uffd ioctl (accessor time)" },
 	{ "syscalls", "sys_enter_close", FL_EV_MODEL,
 	  "uffd file descriptors closed" },
+	/* VMA kinds (the anon-cow-only policy): MAP_SHARED mappings made and unmapped */
+	{ "syscalls", "sys_enter_mmap", FL_EV_MODEL,
+	  "MAP_SHARED mappings created (VMA kinds)" },
+	{ "syscalls", "sys_exit_mmap", FL_EV_MODEL,
+	  "where a new mapping went (VMA kinds)" },
+	{ "syscalls", "sys_enter_munmap", FL_EV_MODEL,
+	  "mappings removed (VMA kinds)" },
 };
 
 const size_t fl_nr_events = sizeof(fl_events) / sizeof(fl_events[0]);

@@ -32,6 +32,9 @@ static const struct kind_name kinds[] = {
 	{ FL_EV_IOCTL_EXIT,	"syscalls",	"sys_exit_ioctl",		false },
 	{ FL_EV_CLOSE,		"syscalls",	"sys_enter_close",		false },
 	{ FL_EV_PRINT,		"ftrace",	"print",			false },
+	{ FL_EV_MMAP_ENTER,	"syscalls",	"sys_enter_mmap",		false },
+	{ FL_EV_MMAP_EXIT,	"syscalls",	"sys_exit_mmap",		false },
+	{ FL_EV_MUNMAP,		"syscalls",	"sys_enter_munmap",		false },
 };
 
 static bool find_field(struct tep_event *ev, const char *name, struct fl_field *f)
@@ -125,6 +128,11 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	NEED(FL_EV_IOCTL_EXIT, "ret", &d->ioctl_ret);
 	NEED(FL_EV_CLOSE, "fd", &d->close_fd);
 	NEED(FL_EV_PRINT, "buf", &d->print_buf);
+	NEED(FL_EV_MMAP_ENTER, "len", &d->mmap_len);
+	NEED(FL_EV_MMAP_ENTER, "flags", &d->mmap_flags);
+	NEED(FL_EV_MMAP_EXIT, "ret", &d->mmap_ret);
+	NEED(FL_EV_MUNMAP, "addr", &d->munmap_addr);
+	NEED(FL_EV_MUNMAP, "len", &d->munmap_len);
 #undef NEED
 	return 0;
 }

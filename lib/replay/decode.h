@@ -33,6 +33,9 @@ enum fl_ev {
 	FL_EV_IOCTL_ENTER,	/* syscalls:sys_enter_ioctl */
 	FL_EV_IOCTL_EXIT,	/* syscalls:sys_exit_ioctl */
 	FL_EV_CLOSE,		/* syscalls:sys_enter_close */
+	FL_EV_MMAP_ENTER,	/* syscalls:sys_enter_mmap */
+	FL_EV_MMAP_EXIT,	/* syscalls:sys_exit_mmap */
+	FL_EV_MUNMAP,		/* syscalls:sys_enter_munmap */
 	FL_EV_PRINT,		/* ftrace:print (the snapshot) */
 	FL_EV_NR
 };
@@ -62,6 +65,7 @@ struct fl_decoder {
 	struct fl_field fault_address;
 	struct fl_field ufd_flags, ufd_ret, ioctl_fd, ioctl_cmd, ioctl_ret, close_fd;
 	struct fl_field print_buf;
+	struct fl_field mmap_len, mmap_flags, mmap_ret, munmap_addr, munmap_len;
 	struct tep_event *ma_write;	/* for fn resolution */
 };
 

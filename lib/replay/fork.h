@@ -58,10 +58,16 @@ struct fl_accessor {
 
 #define FL_FORK_ACCESSORS 8	/* kept in detail; all are counted */
 
+enum fl_kinds_quality {
+	FL_KINDS_UNKNOWN,	/* nothing known about this mm's VMAs */
+	FL_KINDS_ESTIMATED,	/* known once; mmap()/munmap()/... may have changed them */
+	FL_KINDS_EXACT,		/* from /proc/PID/maps, nothing changed since */
+};
+
+/* An mm's VMAs by kind; -1 where unknown (see lib/forklock-policy.h). */
 struct fl_vma_kinds {
-	uint32_t anon, cow, shared, special;
-	bool known;		/* composition known at this fork */
-	bool exact;		/* ... and nothing may have changed it since it was read */
+	int32_t shared, anon, cow, special;
+	enum fl_kinds_quality quality;
 };
 
 struct fl_fork {

@@ -48,6 +48,7 @@ void model_mm_put(struct replay *rp, struct fl_mm *mm)
 		return;
 	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
 		u64map_del(&rp->mms, mm->ptr);
+	free(mm->shared_ranges);
 	free(mm);
 }
 
@@ -160,11 +161,11 @@ static void snapshot_proc(struct replay *rp, const char *line)
 		return;
 	mm->users_known = true;
 	mm->vmas = num_of(line, "vmas", 0);
-	mm->kinds.anon = num_of(line, "anon", 0);
-	mm->kinds.cow = num_of(line, "cow", 0);
-	mm->kinds.shared = num_of(line, "shared", 0);
-	mm->kinds.special = num_of(line, "special", 0);
-	mm->kinds.known = mm->kinds.exact = true;
+	mm->kinds.anon = num_of(line, "anon", -1);
+	mm->kinds.cow = num_of(line, "cow", -1);
+	mm->kinds.shared = num_of(line, "shared", -1);
+	mm->kinds.special = num_of(line, "special", -1);
+	mm->kinds.quality = mm->kinds.shared >= 0 ? FL_KINDS_EXACT : FL_KINDS_UNKNOWN;
 	mm->uffd = FL_UFFD_NONE;
 	mm->refs = 1;		/* held by snap_mms until the snapshot ends */
 	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
@@ -275,6 +276,15 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 	if (parent->mm) {
 		mm->vmas = parent->mm->vmas;
 		mm->kinds = parent->mm->kinds;
+		/* the child has the same mappings: same ranges */
+		if (parent->mm->nr_shared) {
+			mm->shared_ranges = malloc(parent->mm->nr_shared * sizeof(struct fl_range));
+			if (mm->shared_ranges) {
+				memcpy(mm->shared_ranges, parent->mm->shared_ranges,
+				       parent->mm->nr_shared * sizeof(struct fl_range));
+				mm->nr_shared = mm->alloc_shared = parent->mm->nr_shared;
+			}
+		}
 		/*
 		 * Without UFFD_FEATURE_EVENT_FORK the child's VMAs lose their
 		 * uffd; with it the child gets a context of its own.  The trace
@@ -283,6 +293,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		mm->uffd = parent->mm->uffd == FL_UFFD_NONE ? FL_UFFD_NONE : FL_UFFD_UNKNOWN;
 	} else {
 		mm->uffd = FL_UFFD_UNKNOWN;
+		mm->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
 	}
 	model_mm_join(rp, c, mm);
 	model_mm_learn_ptr(rp, mm, newmm);
@@ -320,6 +331,11 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 	if (mm) {
 		mm->users_known = true;
 		mm->uffd = FL_UFFD_NONE;
+		/*
+		 * The new image maps the binary, ld.so and the libraries
+		 * private: the shared mappings are the ones mmap()ed from now.
+		 */
+		mm->kinds = (struct fl_vma_kinds){ 0, -1, -1, -1, FL_KINDS_ESTIMATED };
 	}
 	model_mm_join(rp, t, mm);
 	t->kthread = false;
@@ -361,4 +377,78 @@ void model_free(struct replay *rp)
 	u64map_free(&rp->snap_mms);
 	u64map_free(&rp->mms);
 	u64map_free(&rp->windows);
+}
+
+/* ---- VMA kinds ------------------------------------------------------------- */
+
+/* Something may have added, split or merged VMAs of @mm. */
+void model_vmas_changed(struct fl_mm *mm)
+{
+	if (mm && mm->kinds.quality == FL_KINDS_EXACT)
+		mm->kinds.quality = FL_KINDS_ESTIMATED;
+}
+
+#define FL_MAX_SHARED_RANGES 65536
+
+void model_mmap_shared(struct replay *rp, struct task *t, uint64_t addr, uint64_t len)
+{
+	struct fl_mm *mm = t->mm;
+
+	if (!mm)
+		return;
+	model_vmas_changed(mm);
+	if (mm->kinds.shared < 0)
+		return;
+	/* a MAP_FIXED mapping replaces what was there */
+	model_munmap(rp, t, addr, len);
+	if (mm->nr_shared == mm->alloc_shared) {
+		int alloc = mm->alloc_shared ? mm->alloc_shared * 2 : 8;
+		struct fl_range *n;
+
+		if (alloc > FL_MAX_SHARED_RANGES) {
+			/* too many to follow: say we do not know */
+			mm->kinds.shared = -1;
+			mm->kinds.quality = FL_KINDS_UNKNOWN;
+			return;
+		}
+		n = realloc(mm->shared_ranges, alloc * sizeof(*n));
+		if (!n)
+			return;
+		mm->shared_ranges = n;
+		mm->alloc_shared = alloc;
+	}
+	mm->shared_ranges[mm->nr_shared++] = (struct fl_range){ addr, addr + len };
+	mm->kinds.shared++;
+}
+
+void model_munmap(struct replay *rp, struct task *t, uint64_t addr, uint64_t len)
+{
+	struct fl_mm *mm = t->mm;
+	uint64_t end = addr + len;
+	int i = 0;
+
+	if (!mm)
+		return;
+	model_vmas_changed(mm);
+	while (i < mm->nr_shared) {
+		struct fl_range *r = &mm->shared_ranges[i];
+
+		if (r->end <= addr || r->start >= end) {
+			i++;
+			continue;
+		}
+		if (r->start >= addr && r->end <= end) {
+			/* wholly unmapped */
+			*r = mm->shared_ranges[--mm->nr_shared];
+			if (mm->kinds.shared > 0)
+				mm->kinds.shared--;
+			continue;
+		}
+		/* trimmed at one end (a hole in the middle leaves two VMAs: counted once) */
+		if (r->start < addr)
+			r->end = addr;
+		else
+			r->start = end;
+		i++;
+	}
 }

@@ -24,8 +24,15 @@ struct fl_mm {
 	int uffd_ctxs;			/* live userfaultfd contexts on it that we know of */
 	uint32_t vmas;			/* last known VMA count */
 	struct fl_vma_kinds kinds;
+	/* MAP_SHARED mappings made while traced, to follow kinds.shared */
+	struct fl_range *shared_ranges;
+	int nr_shared, alloc_shared;
 	struct task *window;		/* task holding its mmap_lock for write */
 	int refs;			/* tasks + uffd contexts pointing here */
+};
+
+struct fl_range {
+	uint64_t start, end;
 };
 
 /* A write hold of an mm's mmap_lock; a fork window if it nests the new mm. */
@@ -69,6 +76,8 @@ struct task {
 	bool acc_waiting;
 	uint64_t acc_mm, acc_start;
 	/* syscalls in flight */
+	bool in_mmap_shared;		/* mmap(MAP_SHARED) entered */
+	uint64_t mmap_len;
 	bool in_userfaultfd;
 	uint64_t uffd_flags;
 	bool in_uffd_ioctl;
@@ -112,6 +121,9 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename);
 void model_exit(struct replay *rp, int pid);
 void model_exit_mmap(struct replay *rp, uint64_t ptr);
 void model_free(struct replay *rp);
+void model_mmap_shared(struct replay *rp, struct task *t, uint64_t addr, uint64_t len);
+void model_munmap(struct replay *rp, struct task *t, uint64_t addr, uint64_t len);
+void model_vmas_changed(struct fl_mm *mm);
 int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
 

@@ -21,6 +21,7 @@
 #include "replay-int.h"
 
 #define UFFD_O_CLOEXEC	02000000
+#define MAP_SHARED_BIT	0x01	/* MAP_SHARED and MAP_SHARED_VALIDATE */
 
 /* ---- ma_write.fn --------------------------------------------------------- */
 
@@ -235,6 +236,25 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		not_faulting(rp, t);
 		if (t->tgid > 0)
 			uffd_closed(rp, t->tgid, (int)fl_field_u64(d, rec, &d->close_fd));
+		break;
+	case FL_EV_MMAP_ENTER:
+		not_faulting(rp, t);
+		t->in_mmap_shared = fl_field_u64(d, rec, &d->mmap_flags) & MAP_SHARED_BIT;
+		t->mmap_len = fl_field_u64(d, rec, &d->mmap_len);
+		break;
+	case FL_EV_MMAP_EXIT: {
+		uint64_t ret = fl_field_u64(d, rec, &d->mmap_ret);
+
+		/* an address, not -errno */
+		if (t->in_mmap_shared && ret < (uint64_t)-4095)
+			model_mmap_shared(rp, t, ret, t->mmap_len);
+		t->in_mmap_shared = false;
+		break;
+	}
+	case FL_EV_MUNMAP:
+		not_faulting(rp, t);
+		model_munmap(rp, t, fl_field_u64(d, rec, &d->munmap_addr),
+			     fl_field_u64(d, rec, &d->munmap_len));
 		break;
 	default:
 		break;

@@ -79,6 +79,8 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 	f->fn_unresolved = rp->info->fn_unresolved;
 	if (t->mm)
 		f->kinds = t->mm->kinds;
+	else
+		f->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
 }
 
 /* The hold ends: a fork window waits for its child, anything else is dropped. */
@@ -101,12 +103,15 @@ static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
 		if (t->mm) {
 			/* a fork copies every VMA: the count is exact now */
 			if (t->mm->vmas != f->vmas_copied)
-				t->mm->kinds.exact = false;
+				model_vmas_changed(t->mm);
 			t->mm->vmas = f->vmas_copied;
 		}
 		win_abort_pending(rp, t);
 		t->pending = rec;
 	} else if (rec) {
+		/* mmap, munmap, mprotect, brk...: this mm's VMAs may have changed */
+		if (t->mm && (!t->mm->ptr || t->mm->ptr == t->win_mm))
+			model_vmas_changed(t->mm);
 		rec->settled = true;
 		rec_put(rp, rec);
 	}

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* forklock report: replay trace.dat files and print what the forks did. */
+/*
+ * forklock report: replay trace.dat files, judge every fork with the skip
+ * policies and print what the forks did.  The data flows one way:
+ * replay (forks) -> summary + policies -> renderer.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +12,7 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
+#include "policy.h"
 #include "render.h"
 #include "replay.h"
 #include "summary.h"
@@ -15,50 +20,77 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: forklock report [--format text|json] [--forks] [--top N] [FILE...]\n"
+		"usage: forklock report [--format text|json] [--forks] [--top N]\n"
+		"                       [--policy-plugin PATH]... [--policy NAME,...] [--no-default-policies]\n"
+		"                       [--lock-cost-ns N] [FILE...]\n"
 		"\n"
-		"  -F, --format FMT   text (default) or json (schema forklock-report/1)\n"
-		"      --forks        every fork, not only the summary\n"
-		"      --top N        top forking commands to show (default 10)\n"
+		"  -F, --format FMT          text (default) or json (schema forklock-report/1)\n"
+		"      --forks               every fork, not only the summary\n"
+		"      --top N               top forking commands to show (default 10)\n"
+		"  -P, --policy-plugin PATH  load a skip-policy plugin (repeatable)\n"
+		"      --policy NAMES        judge with these policies only (comma separated)\n"
+		"      --no-default-policies do not load the plugin directory's policies\n"
+		"      --lock-cost-ns N      cost of one vma_start_write() for the savings (default %d)\n"
 		"\n"
-		"FILE defaults to forklock.dat.  Several files are summed into one report.\n");
+		"FILE defaults to forklock.dat.  Several files are summed into one report.\n",
+		FL_DEFAULT_LOCK_COST_NS);
 }
 
 struct report_sink {
 	struct fl_summary *summary;
 	const struct fl_renderer *renderer;
 	void *ctx;
+	struct fl_policy_set *policies;
+	struct fl_policy_result *results;
+	struct fl_decision *decisions;
+	int error;
 };
 
 static void on_fork(void *data, const struct fl_fork *f)
 {
 	struct report_sink *rs = data;
+	bool judged = !f->partial && f->child_pid >= 0;
 
 	fl_summary_add_fork(rs->summary, f);
-	rs->renderer->fork(rs->ctx, f);
+	if (judged && fl_policy_judge(rs->policies, f, rs->decisions, rs->results) < 0)
+		rs->error = FL_EXIT_PLUGIN;
+	rs->renderer->fork(rs->ctx, f, rs->policies, judged ? rs->decisions : NULL);
 }
 
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format",	required_argument,	NULL, 'F' },
-		{ "forks",	no_argument,		NULL, 'k' },
-		{ "top",	required_argument,	NULL, 't' },
-		{ "help",	no_argument,		NULL, 'h' },
+		{ "format",		required_argument,	NULL, 'F' },
+		{ "forks",		no_argument,		NULL, 'k' },
+		{ "top",		required_argument,	NULL, 't' },
+		{ "policy-plugin",	required_argument,	NULL, 'P' },
+		{ "policy",		required_argument,	NULL, 'p' },
+		{ "no-default-policies", no_argument,		NULL, 'n' },
+		{ "lock-cost-ns",	required_argument,	NULL, 'c' },
+		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fl_render_opts ropts = { .out = stdout, .top = 10 };
 	const struct fl_renderer *renderer = &fl_render_text;
 	static char *default_files[] = { "forklock.dat", NULL };
+	struct fl_report report = {
+		.cost = { FL_DEFAULT_LOCK_COST_NS,
+			  "default: down_write+up_write of an uncontended per-VMA lock" },
+	};
+	struct fl_policy_set policies = { 0 };
+	const char *only = NULL;
+	bool defaults = true;
 	struct fl_summary summary;
-	struct report_sink rs;
+	struct report_sink rs = { .policies = &policies };
 	struct fl_sink sink = { .fork = on_fork, .ctx = &rs };
+	char **plugins = NULL;
+	int nr_plugins = 0;
 	char **files;
 	char *end;
 	int c, i, ret = FL_EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":F:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":F:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			renderer = fl_renderer_find(optarg);
@@ -73,6 +105,24 @@ int cmd_report(int argc, char **argv)
 			if (*end || ropts.top < 0)
 				return fl_err(FL_EXIT_USAGE, "--top needs a number, not '%s'", optarg);
 			break;
+		case 'P':
+			plugins = realloc(plugins, (nr_plugins + 1) * sizeof(*plugins));
+			if (!plugins)
+				return fl_err(FL_EXIT_FAILURE, "out of memory");
+			plugins[nr_plugins++] = optarg;
+			break;
+		case 'p':
+			only = optarg;
+			break;
+		case 'n':
+			defaults = false;
+			break;
+		case 'c':
+			report.cost.ns = strtoull(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-')
+				return fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
+			report.cost.source = "--lock-cost-ns";
+			break;
 		case 'h':
 			usage(stdout);
 			return FL_EXIT_OK;
@@ -82,36 +132,67 @@ int cmd_report(int argc, char **argv)
 	}
 	files = optind < argc ? argv + optind : default_files;
 
-	/* every input must be usable before anything is printed */
+	/* every input and plugin must be usable before anything is printed */
 	for (i = 0; files[i]; i++) {
 		ret = fl_replay_check(files[i]);
 		if (ret)
-			return ret;
+			goto out;
 	}
+	if (defaults) {
+		ret = fl_policy_load_default(&policies);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < nr_plugins; i++) {
+		ret = fl_policy_load_path(&policies, plugins[i]);
+		if (ret)
+			goto out;
+	}
+	if (only) {
+		ret = fl_policy_select(&policies, only);
+		if (ret)
+			goto out;
+	}
+	rs.results = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.results));
+	rs.decisions = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.decisions));
+	if (!rs.results || !rs.decisions) {
+		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+
 	fl_summary_init(&summary);
 	rs.summary = &summary;
 	rs.renderer = renderer;
 	rs.ctx = renderer->begin(&ropts);
-	if (!rs.ctx)
-		return fl_err(FL_EXIT_FAILURE, "out of memory");
-	for (i = 0; files[i]; i++) {
+	if (!rs.ctx) {
+		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+		goto out_summary;
+	}
+	for (i = 0; files[i] && !ret; i++) {
 		struct fl_trace_info info;
 
 		ret = fl_replay_file(files[i], &sink, &info);
-		if (ret)
-			break;
-		fl_summary_add_trace(&summary, &info);
+		if (!ret)
+			ret = rs.error;
+		if (!ret)
+			fl_summary_add_trace(&summary, &info);
 	}
 	if (ret) {
-		/* the error line is printed; do not leave half a report behind it */
-		fflush(stdout);
-		fl_summary_free(&summary);
 		free(rs.ctx);
-		return ret;
+		goto out_summary;
 	}
 	fl_summary_finish(&summary);
-	if (renderer->end(rs.ctx, &summary) < 0)
+	report.s = &summary;
+	report.policies = &policies;
+	report.results = rs.results;
+	if (renderer->end(rs.ctx, &report) < 0)
 		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the report");
+out_summary:
 	fl_summary_free(&summary);
+out:
+	free(rs.results);
+	free(rs.decisions);
+	fl_policy_set_free(&policies);
+	free(plugins);
 	return ret;
 }

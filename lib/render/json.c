@@ -31,9 +31,22 @@ static json_t *ptr_str(uint64_t p)
 	return json_string(buf);
 }
 
-json_t *fl_json_fork(const struct fl_fork *f);
+static json_t *accessor_obj(const struct fl_accessor *a)
+{
+	json_t *x = json_object();
 
-json_t *fl_json_fork(const struct fl_fork *f)
+	json_object_set_new(x, "kind", json_string(fl_access_name(a->kind)));
+	json_object_set_new(x, "pid", json_integer(a->pid));
+	json_object_set_new(x, "tgid", int_or_null(a->tgid));
+	json_object_set_new(x, "comm", json_string(a->comm));
+	json_object_set_new(x, "ts_ns", json_integer((json_int_t)a->ts));
+	json_object_set_new(x, "blocked_ns", int_or_null(a->blocked_ns));
+	json_object_set_new(x, "reaches_vma", json_boolean(fl_access_reaches_vma(a->kind)));
+	return x;
+}
+
+static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set,
+			const struct fl_decision *d)
 {
 	json_t *o = json_object(), *acc = json_array(), *kinds = json_object();
 	uint32_t i;
@@ -58,37 +71,38 @@ json_t *fl_json_fork(const struct fl_fork *f)
 	json_object_set_new(o, "partial", json_boolean(f->partial));
 	json_object_set_new(o, "aborted", json_boolean(!f->partial && f->child_pid < 0));
 	json_object_set_new(o, "lost_events", json_boolean(f->lost_events));
-	if (f->kinds.known) {
+	{
+		static const char *quality[] = { "unknown", "estimated", "exact" };
 		json_t *vk = json_object();
 
-		json_object_set_new(vk, "anon", json_integer(f->kinds.anon));
-		json_object_set_new(vk, "cow", json_integer(f->kinds.cow));
-		json_object_set_new(vk, "shared", json_integer(f->kinds.shared));
-		json_object_set_new(vk, "special", json_integer(f->kinds.special));
-		json_object_set_new(vk, "exact", json_boolean(f->kinds.exact));
+		json_object_set_new(vk, "quality", json_string(quality[f->kinds.quality]));
+		json_object_set_new(vk, "shared", int_or_null(f->kinds.shared));
+		json_object_set_new(vk, "anon", int_or_null(f->kinds.anon));
+		json_object_set_new(vk, "cow", int_or_null(f->kinds.cow));
+		json_object_set_new(vk, "special", int_or_null(f->kinds.special));
 		json_object_set_new(o, "vma_kinds", vk);
-	} else {
-		json_object_set_new(o, "vma_kinds", json_null());
 	}
-	for (i = 0; i < f->nr_detail; i++) {
-		const struct fl_accessor *a = &f->accessor[i];
-		json_t *x = json_object();
-
-		json_object_set_new(x, "kind", json_string(fl_access_name(a->kind)));
-		json_object_set_new(x, "pid", json_integer(a->pid));
-		json_object_set_new(x, "tgid", int_or_null(a->tgid));
-		json_object_set_new(x, "comm", json_string(a->comm));
-		json_object_set_new(x, "ts_ns", json_integer((json_int_t)a->ts));
-		json_object_set_new(x, "blocked_ns", int_or_null(a->blocked_ns));
-		json_object_set_new(x, "reaches_vma", json_boolean(fl_access_reaches_vma(a->kind)));
-		json_array_append_new(acc, x);
-	}
+	for (i = 0; i < f->nr_detail; i++)
+		json_array_append_new(acc, accessor_obj(&f->accessor[i]));
 	for (k = 0; k < FL_ACC_NR; k++)
 		json_object_set_new(kinds, fl_access_name(k), json_integer(f->accessors_by_kind[k]));
 	json_object_set_new(o, "concurrent", acc);
 	json_object_set_new(o, "concurrent_count", json_integer(f->nr_accessors));
 	json_object_set_new(o, "concurrent_by_kind", kinds);
 	json_object_set_new(o, "blocked_ns", json_integer((json_int_t)f->blocked_ns));
+	if (d) {
+		json_t *pol = json_object();
+		int p;
+
+		for (p = 0; p < set->nr; p++)
+			json_object_set_new(pol, set->v[p].p->name, json_pack(
+				"{s:s,s:I,s:b,s:s}", "decision", fl_decision_name(d[p].decision),
+				"skipped_locks", (json_int_t)d[p].skipped_locks,
+				"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety)));
+		json_object_set_new(o, "policies", pol);
+	} else {
+		json_object_set_new(o, "policies", json_null());
+	}
 	return o;
 }
 
@@ -106,14 +120,15 @@ static void *json_begin(const struct fl_render_opts *opts)
 	return c;
 }
 
-static void json_fork(void *ctx, const struct fl_fork *f)
+static void json_fork(void *ctx, const struct fl_fork *f, const struct fl_policy_set *set,
+		      const struct fl_decision *d)
 {
 	struct json_ctx *c = ctx;
 	json_t *o;
 
 	if (!c->opts.forks)
 		return;
-	o = fl_json_fork(f);
+	o = fork_obj(f, set, d);
 	fprintf(c->opts.out, "%s\n  ", c->first ? "" : ",");
 	json_dumpf(o, c->opts.out, JSON_COMPACT);
 	json_decref(o);
@@ -152,8 +167,50 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	return o;
 }
 
-static int json_end(void *ctx, const struct fl_summary *s)
+static json_t *policies_obj(const struct fl_report *rep)
 {
+	json_t *o = json_object();
+	int i, e;
+
+	for (i = 0; i < rep->policies->nr; i++) {
+		const struct fl_policy_result *r = &rep->results[i];
+		uint64_t saved = r->skipped_locks * rep->cost.ns;
+		json_t *p = json_object(), *ev = json_array();
+
+		json_object_set_new(p, "summary", json_string(rep->policies->v[i].p->summary ?
+						 rep->policies->v[i].p->summary : ""));
+		json_object_set_new(p, "plugin", json_string(rep->policies->v[i].path));
+		json_object_set_new(p, "forks", json_integer((json_int_t)r->forks));
+		json_object_set_new(p, "skipped_forks", json_integer((json_int_t)r->skipped_forks));
+		json_object_set_new(p, "locked_forks", json_integer((json_int_t)r->locked_forks));
+		json_object_set_new(p, "undecided_forks", json_integer((json_int_t)r->undecided_forks));
+		json_object_set_new(p, "skipped_locks", json_integer((json_int_t)r->skipped_locks));
+		json_object_set_new(p, "undecided_locks", json_integer((json_int_t)r->undecided_locks));
+		json_object_set_new(p, "estimated_forks", json_integer((json_int_t)r->estimated_forks));
+		json_object_set_new(p, "saved_ns_estimate", json_integer((json_int_t)saved));
+		json_object_set_new(p, "saved_share_of_window", json_real(rep->s->window_total_ns ?
+				    (double)saved / rep->s->window_total_ns : 0.0));
+		json_object_set_new(p, "unsafe_forks", json_integer((json_int_t)r->unsafe_forks));
+		json_object_set_new(p, "unknown_safety_forks",
+				    json_integer((json_int_t)r->unknown_safety_forks));
+		json_object_set_new(p, "verdict", json_string(fl_verdict_name(fl_policy_verdict(r))));
+		for (e = 0; e < r->nr_evidence; e++) {
+			json_t *x = accessor_obj(&r->evidence[e].a);
+
+			json_object_set_new(x, "fork_ts_ns", json_integer((json_int_t)r->evidence[e].fork_ts));
+			json_object_set_new(x, "fork_parent_pid", json_integer(r->evidence[e].parent_pid));
+			json_object_set_new(x, "fork_comm", json_string(r->evidence[e].parent_comm));
+			json_array_append_new(ev, x);
+		}
+		json_object_set_new(p, "evidence", ev);
+		json_object_set_new(o, rep->policies->v[i].p->name, p);
+	}
+	return o;
+}
+
+static int json_end(void *ctx, const struct fl_report *rep)
+{
+	const struct fl_summary *s = rep->s;
 	struct json_ctx *c = ctx;
 	json_t *trace, *traces = json_array(), *sum, *kinds = json_object(), *top = json_array();
 	json_t *buckets = json_array(), *rest = json_object();
@@ -225,6 +282,9 @@ static int json_end(void *ctx, const struct fl_summary *s)
 	json_object_set_new(rest, "trace", trace);
 	json_object_set_new(rest, "traces", traces);
 	json_object_set_new(rest, "summary", sum);
+	json_object_set_new(rest, "lock_cost", json_pack("{s:I,s:s}", "ns", (json_int_t)rep->cost.ns,
+							 "source", rep->cost.source));
+	json_object_set_new(rest, "policies", policies_obj(rep));
 	/* the rest of the members after "schema" (and "forks") */
 	{
 		char *text = json_dumps(rest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

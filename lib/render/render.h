@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "fork.h"
+#include "policy.h"
 #include "summary.h"
 
 struct fl_render_opts {
@@ -20,12 +21,22 @@ struct fl_render_opts {
 	int top;		/* how many top forking commands */
 };
 
+/* Everything at the end: the numbers and the policies' results. */
+struct fl_report {
+	const struct fl_summary *s;
+	const struct fl_policy_set *policies;
+	const struct fl_policy_result *results;	/* one per policy */
+	struct fl_lock_cost cost;
+};
+
 struct fl_renderer {
 	const char *name;
 	void *(*begin)(const struct fl_render_opts *opts);
-	void (*fork)(void *ctx, const struct fl_fork *f);
+	/* @d: each policy's decision (policies->nr of them), NULL if not judged */
+	void (*fork)(void *ctx, const struct fl_fork *f, const struct fl_policy_set *policies,
+		     const struct fl_decision *d);
 	/* returns 0, or -1 if the output could not be written */
-	int (*end)(void *ctx, const struct fl_summary *s);
+	int (*end)(void *ctx, const struct fl_report *r);
 };
 
 extern const struct fl_renderer fl_render_text;

@@ -31,7 +31,8 @@ static const char *threads_str(char *buf, size_t len, int threads)
 	return buf;
 }
 
-static void text_fork(void *ctx, const struct fl_fork *f)
+static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy_set *set,
+		      const struct fl_decision *d)
 {
 	struct text_ctx *c = ctx;
 	FILE *out = c->opts.out;
@@ -61,7 +62,54 @@ static void text_fork(void *ctx, const struct fl_fork *f)
 	}
 	if (f->nr_accessors > f->nr_detail)
 		fprintf(out, " (+%u more)", f->nr_accessors - f->nr_detail);
+	for (i = 0; d && i < (uint32_t)set->nr; i++)
+		if (d[i].decision != FORKLOCK_LOCK)
+			fprintf(out, " %s=%s%s%s", set->v[i].p->name, fl_decision_name(d[i].decision),
+				d[i].safety == FL_SAFETY_NA ? "" : "/",
+				d[i].safety == FL_SAFETY_NA ? "" : fl_safety_name(d[i].safety));
 	fputc('\n', out);
+}
+
+static void policies(FILE *out, const struct fl_report *rep)
+{
+	const struct fl_summary *s = rep->s;
+	char a[32], b[32];
+	int i, e;
+
+	if (!rep->policies->nr)
+		return;
+	fprintf(out, "\nif fork skipped vma_start_write() (%s per lock, %s)\n",
+		fl_fmt_ns(a, sizeof(a), rep->cost.ns), rep->cost.source);
+	fprintf(out, "  %-22s %9s %10s %11s %12s %7s %8s  %s\n", "policy", "skipped", "undecided",
+		"locks", "saved", "share", "unsafe", "verdict");
+	for (i = 0; i < rep->policies->nr; i++) {
+		const struct fl_policy_result *r = &rep->results[i];
+		uint64_t saved = r->skipped_locks * rep->cost.ns;
+
+		fprintf(out, "  %-22s %9llu %10llu %11llu %12s %6.2f%% %8llu  %s\n",
+			rep->policies->v[i].p->name, (unsigned long long)r->skipped_forks,
+			(unsigned long long)r->undecided_forks, (unsigned long long)r->skipped_locks,
+			fl_fmt_ns(a, sizeof(a), saved),
+			s->window_total_ns ? 100.0 * saved / s->window_total_ns : 0.0,
+			(unsigned long long)r->unsafe_forks,
+			fl_verdict_name(fl_policy_verdict(r)));
+	}
+	for (i = 0; i < rep->policies->nr; i++) {
+		const struct fl_policy_result *r = &rep->results[i];
+
+		for (e = 0; e < r->nr_evidence; e++) {
+			const struct fl_evidence *ev = &r->evidence[e];
+
+			fprintf(out, "  %s: %s: fork by %s/%d at %.6f: %s by %s/%d at +%s",
+				rep->policies->v[i].p->name, r->unsafe_forks ? "unsafe" : "unknown",
+				ev->parent_comm, ev->parent_pid, ev->fork_ts / 1e9,
+				fl_access_name(ev->a.kind), ev->a.comm, ev->a.pid,
+				fl_fmt_ns(a, sizeof(a), ev->a.ts > ev->fork_ts ? ev->a.ts - ev->fork_ts : 0));
+			if (ev->a.blocked_ns >= 0)
+				fprintf(out, ", blocked %s", fl_fmt_ns(b, sizeof(b), ev->a.blocked_ns));
+			fputc('\n', out);
+		}
+	}
 }
 
 static double pct_of(uint64_t part, uint64_t whole)
@@ -79,8 +127,9 @@ static void bar(FILE *out, uint64_t v, uint64_t max, int width)
 		fputc('#', out);
 }
 
-static int text_end(void *ctx, const struct fl_summary *s)
+static int text_end(void *ctx, const struct fl_report *rep)
 {
+	const struct fl_summary *s = rep->s;
 	struct text_ctx *c = ctx;
 	FILE *out = c->opts.out;
 	char a[32], b[32], d[32], e[32];
@@ -149,6 +198,7 @@ static int text_end(void *ctx, const struct fl_summary *s)
 			fprintf(out, "  %-20s%10llu\n", fl_access_name(k),
 				(unsigned long long)s->accessors_by_kind[k]);
 
+	policies(out, rep);
 	if (s->nr_comms) {
 		fprintf(out, "\ntop forking commands     forks  VMAs/fork  window/fork\n");
 		for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {

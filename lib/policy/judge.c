@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Judging forks with policies.  For every complete fork each policy says
+ * lock, skip (how many of the parent's VMA locks) or undecided; forklock
+ * then says whether that was safe: a skipped lock is unsafe if, while the
+ * window was open, something could reach a VMA without oldmm's mmap_lock
+ * (a sibling's page fault, a UFFDIO_* ioctl).
+ */
+#include <string.h>
+
+#include "forklock-exit.h"
+#include "log.h"
+#include "policy.h"
+
+const char *fl_safety_name(enum fl_safety s)
+{
+	switch (s) {
+	case FL_SAFETY_NA:	return "n/a";
+	case FL_SAFETY_SAFE:	return "safe";
+	case FL_SAFETY_UNSAFE:	return "unsafe";
+	case FL_SAFETY_UNKNOWN:	return "unknown";
+	}
+	return "unknown";
+}
+
+const char *fl_verdict_name(enum fl_verdict v)
+{
+	return v == FL_VERDICT_SAFE ? "safe" : v == FL_VERDICT_UNSAFE ? "unsafe" : "unknown";
+}
+
+const char *fl_decision_name(int decision)
+{
+	switch (decision) {
+	case FORKLOCK_LOCK:	return "lock";
+	case FORKLOCK_SKIP:	return "skip";
+	default:		return "undecided";
+	}
+}
+
+static void view_of(const struct fl_fork *f, struct forklock_fork *v)
+{
+	int k;
+
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	v->tier = f->tier == FL_TIER_KPROBE ? FORKLOCK_TIER_KPROBE : FORKLOCK_TIER_TRACEPOINT;
+	v->ts_ns = f->ts;
+	v->window_ns = f->window_ns;
+	v->parent_pid = f->parent_pid;
+	v->parent_tgid = f->parent_tgid;
+	v->child_pid = f->child_pid;
+	memcpy(v->comm, f->comm, sizeof(v->comm));
+	v->clone_flags = f->clone_flags;
+	v->threads = f->threads;
+	v->mm_users = f->mm_users;
+	v->mm_count = f->mm_count;
+	v->uffd = f->uffd == FL_UFFD_NONE ? FORKLOCK_UFFD_NONE :
+		  f->uffd == FL_UFFD_PRESENT ? FORKLOCK_UFFD_PRESENT : FORKLOCK_UFFD_UNKNOWN;
+	v->vmas_locked = f->vmas_locked;
+	v->kinds_quality = f->kinds.quality == FL_KINDS_EXACT ? FORKLOCK_KINDS_EXACT :
+			   f->kinds.quality == FL_KINDS_ESTIMATED ? FORKLOCK_KINDS_ESTIMATED :
+			   FORKLOCK_KINDS_UNKNOWN;
+	v->vmas_shared = f->kinds.shared;
+	v->vmas_anon = f->kinds.anon;
+	v->vmas_cow = f->kinds.cow;
+	v->vmas_special = f->kinds.special;
+	v->accessors = f->nr_accessors;
+	for (k = 0; k < FL_ACC_NR; k++)
+		if (fl_access_reaches_vma(k))
+			v->accessors_reaching_vma += f->accessors_by_kind[k];
+}
+
+static const struct fl_accessor *first_reacher(const struct fl_fork *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nr_detail; i++)
+		if (fl_access_reaches_vma(f->accessor[i].kind))
+			return &f->accessor[i];
+	return NULL;
+}
+
+static void add_evidence(struct fl_policy_result *r, const struct fl_fork *f)
+{
+	const struct fl_accessor *a = first_reacher(f);
+	struct fl_evidence *e;
+
+	if (!a || r->nr_evidence >= FL_EVIDENCE)
+		return;
+	e = &r->evidence[r->nr_evidence++];
+	e->fork_ts = f->ts;
+	e->parent_pid = f->parent_pid;
+	memcpy(e->parent_comm, f->comm, sizeof(e->parent_comm));
+	e->a = *a;
+}
+
+int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
+		    struct fl_decision *out, struct fl_policy_result *res)
+{
+	struct forklock_fork view;
+	uint32_t reachers;
+	int i;
+
+	if (f->partial || f->child_pid < 0)
+		return 0;
+	view_of(f, &view);
+	reachers = view.accessors_reaching_vma;
+	for (i = 0; i < set->nr; i++) {
+		struct forklock_verdict v = { .decision = FORKLOCK_LOCK };
+		struct fl_policy_result *r = &res[i];
+		struct fl_decision *d = &out[i];
+
+		if (set->v[i].p->decide(&view, &v) < 0)
+			return fl_err(FL_EXIT_PLUGIN, "policy %s failed on the fork of pid %d at %llu",
+				      set->v[i].p->name, f->parent_pid, (unsigned long long)f->ts);
+		memset(d, 0, sizeof(*d));
+		d->decision = v.decision;
+		d->reason = v.reason;
+		if (d->decision == FORKLOCK_SKIP && (!v.skipped_locks || !f->vmas_locked))
+			d->decision = FORKLOCK_LOCK;	/* nothing to skip */
+		r->forks++;
+		switch (d->decision) {
+		case FORKLOCK_SKIP:
+			d->skipped_locks = v.skipped_locks > f->vmas_locked ?
+					   f->vmas_locked : v.skipped_locks;
+			d->estimated = v.estimated;
+			if (f->lost_events)
+				d->safety = FL_SAFETY_UNKNOWN;
+			else if (!reachers)
+				d->safety = FL_SAFETY_SAFE;
+			else
+				d->safety = v.partial_skip ? FL_SAFETY_UNKNOWN : FL_SAFETY_UNSAFE;
+			r->skipped_forks++;
+			r->skipped_locks += d->skipped_locks;
+			r->skipped_window_ns += f->window_ns;
+			if (d->estimated)
+				r->estimated_forks++;
+			break;
+		case FORKLOCK_LOCK:
+			d->safety = FL_SAFETY_NA;
+			r->locked_forks++;
+			break;
+		default:
+			d->decision = FORKLOCK_UNDECIDED;
+			/* if nothing could reach a VMA, either choice was safe */
+			d->safety = reachers || f->lost_events ? FL_SAFETY_UNKNOWN : FL_SAFETY_SAFE;
+			r->undecided_forks++;
+			r->undecided_locks += f->vmas_locked;
+			break;
+		}
+		if (d->safety == FL_SAFETY_UNSAFE) {
+			if (!r->unsafe_forks++)
+				r->nr_evidence = 0;	/* unsafe evidence replaces unknown */
+			add_evidence(r, f);
+		} else if (d->safety == FL_SAFETY_UNKNOWN) {
+			r->unknown_safety_forks++;
+			if (!r->unsafe_forks)
+				add_evidence(r, f);
+		}
+	}
+	return 0;
+}
+
+enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r)
+{
+	if (r->unsafe_forks)
+		return FL_VERDICT_UNSAFE;
+	if (r->unknown_safety_forks)
+		return FL_VERDICT_UNKNOWN;
+	return FL_VERDICT_SAFE;
+}

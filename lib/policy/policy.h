@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Skip policies: loading the plugins (load.c) and judging every fork with
+ * each of them (judge.c).  The plugin ABI is lib/forklock-policy.h.
+ */
+#ifndef FORKLOCK_POLICY_INT_H
+#define FORKLOCK_POLICY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "forklock-policy.h"
+#include "fork.h"
+
+struct fl_policy {
+	const struct forklock_policy *p;
+	void *dl;
+	char *path;
+};
+
+struct fl_policy_set {
+	int nr;
+	struct fl_policy *v;
+};
+
+/* Load one plugin.  Returns 0, or an FL_EXIT_PLUGIN error after one line. */
+int fl_policy_load_path(struct fl_policy_set *set, const char *path);
+/*
+ * Load every *.so of the plugin directory: $FORKLOCK_PLUGIN_DIR, else the
+ * build tree's plugins/ next to the forklock binary, else the installed
+ * directory.  Returns 0 or an FL_EXIT_PLUGIN error.
+ */
+int fl_policy_load_default(struct fl_policy_set *set);
+/* Keep only the policies named in @names (comma separated). */
+int fl_policy_select(struct fl_policy_set *set, const char *names);
+void fl_policy_set_free(struct fl_policy_set *set);
+
+enum fl_safety {
+	FL_SAFETY_NA,		/* the policy kept every lock: nothing to judge */
+	FL_SAFETY_SAFE,		/* skipped, and nothing could reach a VMA */
+	FL_SAFETY_UNSAFE,	/* skipped, and something could reach a VMA unlocked */
+	FL_SAFETY_UNKNOWN,	/* skipped some locks; an accessor reached an unknown VMA */
+};
+
+enum fl_verdict {
+	FL_VERDICT_SAFE,
+	FL_VERDICT_UNSAFE,
+	FL_VERDICT_UNKNOWN,
+};
+
+const char *fl_safety_name(enum fl_safety s);
+const char *fl_verdict_name(enum fl_verdict v);
+const char *fl_decision_name(int decision);
+
+/* One policy's decision for one fork. */
+struct fl_decision {
+	int decision;			/* enum forklock_decision */
+	uint32_t skipped_locks;
+	bool estimated;
+	enum fl_safety safety;
+	const char *reason;
+};
+
+#define FL_EVIDENCE 5
+
+struct fl_evidence {
+	uint64_t fork_ts;
+	int parent_pid;
+	char parent_comm[16];
+	struct fl_accessor a;
+};
+
+/* One policy over every fork. */
+struct fl_policy_result {
+	uint64_t forks;			/* judged (complete forks) */
+	uint64_t skipped_forks;		/* SKIP */
+	uint64_t locked_forks;		/* LOCK */
+	uint64_t undecided_forks;	/* UNDECIDED */
+	uint64_t skipped_locks;
+	uint64_t undecided_locks;	/* locks of undecided forks */
+	uint64_t estimated_forks;	/* skipped on estimated VMA kinds */
+	uint64_t unsafe_forks;
+	uint64_t unknown_safety_forks;
+	uint64_t skipped_window_ns;	/* window time of the skipped forks */
+	int nr_evidence;
+	struct fl_evidence evidence[FL_EVIDENCE];
+};
+
+/* Where the per-lock cost comes from. */
+struct fl_lock_cost {
+	uint64_t ns;
+	const char *source;		/* "--lock-cost-ns", "default: ...", "kprobe: ..." */
+};
+
+#define FL_DEFAULT_LOCK_COST_NS 30
+
+/*
+ * Judge @f with every policy: @out[i] for policy i, accumulated into
+ * @res[i].  Partial and aborted forks are not judged.  Returns 0 or -1 if a
+ * plugin failed (one error line printed).
+ */
+int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
+		    struct fl_decision *out, struct fl_policy_result *res);
+
+enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r);
+
+#endif

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * single-user: skip every parent VMA lock when oldmm->mm_users == 1, the
+ * 2023/2025 proposal (dup_mmap() reads mm_users after taking oldmm's
+ * mmap_lock for write).  mm_users comes from dup_mmap() itself in the
+ * kprobe tier, otherwise from the tasks sharing oldmm.
+ */
+#include "forklock-policy.h"
+
+static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
+{
+	int users = fork->mm_users >= 0 ? fork->mm_users : fork->threads;
+
+	if (users < 0) {
+		v->decision = FORKLOCK_UNDECIDED;
+		v->reason = "mm_users unknown";
+	} else if (users == 1) {
+		v->decision = FORKLOCK_SKIP;
+		v->skipped_locks = fork->vmas_locked;
+		v->reason = "mm_users == 1";
+	} else {
+		v->decision = FORKLOCK_LOCK;
+		v->reason = "mm_users > 1";
+	}
+	return 0;
+}
+
+static const struct forklock_policy policy = {
+	.abi = FORKLOCK_POLICY_ABI,
+	.name = "single-user",
+	.summary = "skip all parent VMA locks when mm_users == 1",
+	.decide = decide,
+};
+
+const struct forklock_policy *forklock_policy_register(void)
+{
+	return &policy;
+}

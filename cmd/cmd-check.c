@@ -10,12 +10,37 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
+#include "btf.h"
+#include "kprobes.h"
 #include "record.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: forklock check\n\n"
 		"Prints what this host supports for recording and exits 0 if it can record.\n");
+}
+
+/* What the kprobe tier would probe, and where it would read mm_users. */
+static void kprobe_lines(void)
+{
+	static const char *syms[] = { "dup_mmap", "__vma_start_write", "lock_vma_under_rcu",
+				      "dup_probe" };
+	struct fl_btf *btf = fl_btf_open("/sys/kernel/btf/vmlinux");
+	size_t i;
+
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
+		printf("kprobe symbol %s: %s\n", syms[i],
+		       fl_kernel_has_symbol(syms[i]) ? "present" : "absent");
+	if (!btf) {
+		printf("btf: no /sys/kernel/btf/vmlinux (kprobe arguments by name only)\n");
+		return;
+	}
+	printf("btf: mm_struct.mm_users at +%ld, mm_struct.mm_count at +%ld, "
+	       "vm_area_struct.vm_mm at +%ld\n",
+	       fl_btf_member_offset(btf, "mm_struct", "mm_users"),
+	       fl_btf_member_offset(btf, "mm_struct", "mm_count"),
+	       fl_btf_member_offset(btf, "vm_area_struct", "vm_mm"));
+	fl_btf_free(btf);
 }
 
 int cmd_check(int argc, char **argv)
@@ -83,12 +108,14 @@ int cmd_check(int argc, char **argv)
 	} else {
 		printf("kprobe_events: unknown (no tracefs)\n");
 	}
+	kprobe_lines();
 	if (blocker) {
 		printf("tier: none\n");
 		printf("recording: not possible (%s)\n", blocker);
 		return code;
 	}
-	printf("tier: %s\n", host.kprobes ? "kprobe" : "tracepoint");
+	printf("tier: %s\n", host.kprobes ? "kprobe" :
+	       "tracepoint (no kprobe_events: --tier auto records tracepoints)");
 	printf("recording: possible\n");
 	return FL_EXIT_OK;
 }

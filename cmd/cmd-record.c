@@ -15,12 +15,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--force] [-q]\n"
-		"                       [-- COMMAND [ARGS...]]\n"
+		"                       [--tier auto|tracepoint|kprobe] [-- COMMAND [ARGS...]]\n"
 		"\n"
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
 		"  -b, --buffer-kb N    ring buffer per CPU in KB (default: %d)\n"
 		"  -f, --force          overwrite FILE if it exists\n"
+		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
+		"                       tracepoint, or kprobe (fail without kprobes)\n"
 		"  -q, --quiet          no notices, only the summary line and errors\n"
 		"\n"
 		"Records until COMMAND exits, --duration passes, or SIGINT/SIGTERM.\n",
@@ -50,6 +52,8 @@ static void print_summary(const struct fl_record_opts *o, const struct fl_record
 		fl_log_prog(), (unsigned long long)st->events,
 		(unsigned long long)st->lost_total, lost, st->bytes / 1048576.0,
 		st->duration_ns / 1e9, o->output);
+	if (st->nr_probes)
+		fl_notice("tier %s: %d kprobes recorded", st->tier, st->nr_probes);
 	if (st->lost_total)
 		fl_warn("%llu events were lost: the report marks forks whose windows may be affected; "
 			"a larger --buffer-kb helps", (unsigned long long)st->lost_total);
@@ -68,6 +72,7 @@ int cmd_record(int argc, char **argv)
 		{ "duration",	required_argument,	NULL, 'd' },
 		{ "buffer-kb",	required_argument,	NULL, 'b' },
 		{ "force",	no_argument,		NULL, 'f' },
+		{ "tier",	required_argument,	NULL, 't' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -80,7 +85,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:fqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:ft:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -97,6 +102,17 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'f':
 			opts.force = true;
+			break;
+		case 't':
+			if (!strcmp(optarg, "auto"))
+				opts.tier = FL_TIER_AUTO;
+			else if (!strcmp(optarg, "tracepoint"))
+				opts.tier = FL_TIER_OPT_TRACEPOINT;
+			else if (!strcmp(optarg, "kprobe"))
+				opts.tier = FL_TIER_OPT_KPROBE;
+			else
+				return fl_err(FL_EXIT_USAGE, "--tier is auto, tracepoint or kprobe, not '%s'",
+					      optarg);
 			break;
 		case 'q':
 			opts.quiet = true;

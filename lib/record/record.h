@@ -118,8 +118,15 @@ void fl_stream_free(struct fl_stream *stream);
 
 /* ---- recorder.c: one recording ---------------------------------------- */
 
+enum fl_tier_opt {
+	FL_TIER_AUTO,			/* kprobe where the kernel allows it, else tracepoint */
+	FL_TIER_OPT_TRACEPOINT,
+	FL_TIER_OPT_KPROBE,		/* fail if kprobes cannot be used */
+};
+
 struct fl_record_opts {
 	const char *output;		/* trace.dat path */
+	enum fl_tier_opt tier;
 	bool force;			/* overwrite an existing output */
 	double duration;		/* seconds, 0 = until COMMAND exits or a signal */
 	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */
@@ -136,6 +143,8 @@ struct fl_record_stats {
 	uint64_t lost_total;
 	int command_status;		/* wait status of COMMAND, -1 if none */
 	int missing_events;		/* optional events this kernel lacks */
+	const char *tier;		/* "tracepoint" or "kprobe" */
+	int nr_probes;			/* kprobes recorded */
 };
 
 #define FL_DEFAULT_BUFFER_KB 8192

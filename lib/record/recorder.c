@@ -36,7 +36,9 @@
 #include <event-parse.h>
 #include <tracefs.h>
 
+#include "btf.h"
 #include "forklock-exit.h"
+#include "kprobes.h"
 #include "log.h"
 #include "record.h"
 #include "ringpage.h"
@@ -62,6 +64,10 @@ struct recorder {
 	int child_err;		/* read end: errno of a failed exec */
 	int child_status;
 	char **stats;		/* per-CPU stats text */
+	bool kprobe_tier;
+	struct fl_probe_set probes;
+	const struct fl_dynevent_ops *probe_ops;
+	struct fl_probe_injection inject;
 };
 
 static uint64_t mono_ns(void)
@@ -414,6 +420,12 @@ static int stop_tracing(struct recorder *r)
 				(int)getpid(), strerror(errno));
 		r->instance = NULL;
 	}
+	/* no instance uses them now; their formats go into the trace */
+	if (r->probes.nr_created) {
+		fl_probes_read_formats(&r->probes);
+		if (fl_probes_destroy(&r->probes, r->probe_ops))
+			fl_warn("could not remove some kprobes of group %s", r->probes.group);
+	}
 	return ret;
 }
 
@@ -446,6 +458,7 @@ static void cleanup(struct recorder *r, bool failed)
 		free(r->stats);
 	}
 	fl_snapshot_free(&r->snap);
+	fl_probes_free(&r->probes);
 }
 
 /* ---- writing the trace.dat ----------------------------------------------- */
@@ -609,6 +622,10 @@ static int write_tracedat(struct recorder *r, struct fl_record_stats *st)
 	for (i = 0; i < fl_nr_events; i++)
 		if (add_format(out, fl_events[i].system, fl_events[i].name) < 0)
 			goto fail;
+	for (i = 0; i < (size_t)r->probes.nr; i++)
+		if (r->probes.format[i] && tracedat_out_add_format(out, r->probes.group,
+				r->probes.format[i], r->probes.format_len[i]) < 0)
+			goto fail;
 	if (tracedat_out_kallsyms(out, "", 0) < 0 ||
 	    add_file(out, tracedat_out_printk_formats, "printk_formats") < 0 ||
 	    add_cmdlines(r, out) < 0)
@@ -710,6 +727,50 @@ out:
 	return ret;
 }
 
+/* ---- the kprobe tier --------------------------------------------------------- */
+
+static int try_probes(struct recorder *r, enum fl_probe_style style, const struct fl_btf *btf,
+		      char *why, size_t len)
+{
+	char group[64];
+
+	snprintf(group, sizeof(group), FL_KPROBE_GROUP_PREFIX "%d", (int)getpid());
+	if (fl_probe_plan(&r->probes, group, style, btf, why, len) < 0)
+		return -1;
+	r->inject.created = r->inject.destroyed = 0;
+	/* injected probes exist nowhere: nothing to enable */
+	return fl_probes_create(&r->probes, r->probe_ops,
+				r->probe_ops == &fl_tracefs_dynevent_ops ? r->instance : NULL, why, len);
+}
+
+/*
+ * Probes named by BTF first (6.7+), then at BTF offsets.  In --tier auto a
+ * kernel that takes neither records the tracepoint tier, said in one line.
+ */
+static int setup_kprobes(struct recorder *r)
+{
+	struct fl_btf *btf = fl_btf_open("/sys/kernel/btf/vmlinux");
+	char why[512] = "", why2[512] = "";
+	int n;
+
+	n = fl_probes_remove_stale();
+	if (n > 0)
+		fl_notice("removed %d stale kprobes of forklock recorders that are gone", n);
+	if (try_probes(r, FL_PROBE_BTF, btf, why, sizeof(why)) < 0 &&
+	    try_probes(r, FL_PROBE_OFFSETS, btf, why2, sizeof(why2)) < 0) {
+		fl_btf_free(btf);
+		memset(&r->probes, 0, sizeof(r->probes));
+		if (r->opts->tier == FL_TIER_OPT_KPROBE)
+			return fl_err(FL_EXIT_TIER, "kprobe tier: %s", why2[0] ? why2 : why);
+		fl_notice("kprobes could not be set (%s): recording the tracepoint tier",
+			  why2[0] ? why2 : why);
+		r->kprobe_tier = false;
+		return 0;
+	}
+	fl_btf_free(btf);
+	return 0;
+}
+
 /* ---- the whole recording ------------------------------------------------- */
 
 int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
@@ -736,6 +797,11 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	signal(SIGPIPE, SIG_IGN);
 
 	fl_host_probe(&r.host, true);
+	r.probe_ops = &fl_tracefs_dynevent_ops;
+	if (fl_probe_injection(&r.inject)) {
+		r.host.kprobes = true;
+		r.probe_ops = &r.inject.ops;
+	}
 	if (!r.host.privileged)
 		return fl_err(FL_EXIT_PERM, "recording needs root (CAP_SYS_ADMIN)");
 	if (!r.host.tracefs_mounted)
@@ -750,6 +816,19 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 			return fl_err(ret, "command not found: %s", opts->command[0]);
 		if (ret)
 			return fl_err(ret, "command is not executable: %s", opts->command[0]);
+	}
+	switch (opts->tier) {
+	case FL_TIER_OPT_TRACEPOINT:
+		break;
+	case FL_TIER_OPT_KPROBE:
+		if (!r.host.kprobes)
+			return fl_err(FL_EXIT_TIER, "the kprobe tier needs kprobe_events, which this "
+				      "kernel does not have; use --tier tracepoint");
+		r.kprobe_tier = true;
+		break;
+	case FL_TIER_AUTO:
+		r.kprobe_tier = r.host.kprobes;
+		break;
 	}
 	r.nr_cpus = r.host.nr_cpus;
 	r.page_size = read_page_size();
@@ -771,6 +850,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	free(stale);
 
 	ret = setup_instance(&r);
+	if (!ret && r.kprobe_tier)
+		ret = setup_kprobes(&r);
 	if (ret)
 		goto fail;
 	if (opts->command) {
@@ -793,6 +874,10 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		ret = fl_err(FL_EXIT_FAILURE, "cannot read /proc: %s", strerror(errno));
 		goto fail;
 	}
+	fl_snapshot_add(&r.snap, "forklock-snapshot tier name=%s probes=%s group=%s",
+			r.kprobe_tier ? "kprobe" : "tracepoint",
+			!r.kprobe_tier ? "-" : r.probes.style == FL_PROBE_BTF ? "btf" : "offsets",
+			r.kprobe_tier ? r.probes.group : "-");
 	if (opts->command) {
 		char *argv_text = NULL;
 		size_t len = 0;
@@ -811,6 +896,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 			goto fail;
 	}
 
+	/* said once the recording runs: a failed setup has its own one line */
+	if (opts->tier == FL_TIER_AUTO && !r.host.kprobes)
+		fl_notice("no kprobe_events on this kernel: recording the tracepoint tier");
 	why = wait_for_end(&r);
 	t_end = mono_ns();
 	if (stop_tracing(&r) < 0) {
@@ -836,6 +924,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	}
 	st->duration_ns = t_end - r.t0;
 	st->command_status = r.child_status;
+	st->tier = r.kprobe_tier ? "kprobe" : "tracepoint";
+	st->nr_probes = r.probes.nr;
 	for (n = 0; n < (int)fl_nr_events; n++)
 		if (!fl_event_present(fl_events[n].system, fl_events[n].name))
 			st->missing_events++;

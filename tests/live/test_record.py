@@ -146,6 +146,55 @@ class Lost(LiveTest):
         self.assertEqual(sum(per_cpu.values()), summary["lost"])
 
 
+def dynamic_events():
+    with open("/sys/kernel/tracing/dynamic_events") as f:
+        return [l for l in f if "forklock" in l]
+
+
+class Tier(LiveTest):
+    """This host has no kprobe_events: the kprobe tier's behaviour here."""
+
+    def test_check_says_no_kprobes(self):
+        p = subprocess.run([FORKLOCK, "check"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("kprobe_events: not available\n", p.stdout)
+        self.assertRegex(p.stdout, r"\ntier: tracepoint ")
+        self.assertRegex(p.stdout, r"btf: mm_struct.mm_users at \+\d+, mm_struct.mm_count at \+\d+")
+
+    def test_auto_falls_back_with_one_notice(self):
+        _, _, p = self.record(["true"], args=["--tier", "auto"])
+        notices = [l for l in p.stderr.splitlines() if "kprobe" in l]
+        self.assertEqual(notices, ["forklock record: no kprobe_events on this kernel: "
+                                   "recording the tracepoint tier"])
+        rep = self.report_json("t.dat", forks=False)
+        self.assertEqual(rep["trace"]["tier"], "tracepoint")
+
+    def test_kprobe_tier_fails_clearly(self):
+        _, _, p = self.record(["true"], args=["--tier", "kprobe"], check=False)
+        self.assertEqual(p.returncode, 8)
+        self.assertEqual(p.stderr.strip().splitlines(),
+                         ["forklock record: error: the kprobe tier needs kprobe_events, which "
+                          "this kernel does not have; use --tier tracepoint"])
+        self.assertFalse(os.path.exists(self.path("t.dat")))
+
+    def test_setup_failing_half_way_leaves_nothing(self):
+        before = dynamic_events()
+        env = dict(os.environ, FORKLOCK_FAULT_INJECT="kprobe-create:1")
+        proc = subprocess.Popen([FORKLOCK, "record", "--tier", "kprobe", "-o", self.path("i.dat"),
+                                 "--", "true"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 8, err)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertRegex(lines[0], r"^forklock record: error: kprobe tier: cannot create kprobe "
+                         r"dup_mmap_ret on dup_mmap .*injected failure; removed the 1 probe "
+                         r"created before it$")
+        self.assertNotIn("forklock-%d" % proc.pid, instances())
+        self.assertEqual(dynamic_events(), before)
+        self.assertFalse(os.path.exists(self.path("i.dat")))
+
+
 class Errors(LiveTest):
     def run_fl(self, *args, pre=()):
         proc = subprocess.Popen([*pre, FORKLOCK, *args], stdout=subprocess.PIPE,

@@ -90,6 +90,15 @@ static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set
 	json_object_set_new(o, "concurrent_count", json_integer(f->nr_accessors));
 	json_object_set_new(o, "concurrent_by_kind", kinds);
 	json_object_set_new(o, "blocked_ns", json_integer((json_int_t)f->blocked_ns));
+	if (f->kprobe)
+		json_object_set_new(o, "kprobe", json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I}",
+			"dup_mmap_ret", f->dup_mmap_ret, "parent_vma_locks", (int)f->parent_locks,
+			"child_vma_locks", (int)f->child_locks, "rcu_fallbacks", (int)f->rcu_fallbacks,
+			"vma_lock_waits", (int)f->nr_vma_waits,
+			"vma_lock_wait_total_ns", (json_int_t)f->vma_wait_total_ns,
+			"vma_lock_wait_max_ns", (json_int_t)f->vma_wait_max_ns));
+	else
+		json_object_set_new(o, "kprobe", json_null());
 	if (d) {
 		json_t *pol = json_object();
 		int p;
@@ -161,10 +170,50 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	json_object_set_new(o, "command", t->command[0] ? json_string(t->command) : json_null());
 	json_object_set_new(o, "vma_locks", json_boolean(t->vma_locks));
 	json_object_set_new(o, "fn_unresolved", json_boolean(t->fn_unresolved));
+	json_object_set_new(o, "probes", t->probes[0] ? json_string(t->probes) : json_null());
 	for (i = 0; i < t->nr_missing; i++)
 		json_array_append_new(missing, json_string(t->missing[i]));
 	json_object_set_new(o, "missing_events", missing);
 	return o;
+}
+
+static json_t *kprobe_obj(const struct fl_summary *s)
+{
+	json_t *o, *longest = json_array();
+	int i;
+
+	if (!s->kprobe_forks)
+		return json_null();
+	for (i = 0; i < s->nr_longest; i++)
+		json_array_append_new(longest, json_pack("{s:I,s:i,s:s,s:I,s:I,s:i}",
+			"ts_ns", (json_int_t)s->longest[i].ts, "parent_pid", s->longest[i].pid,
+			"comm", s->longest[i].comm, "max_ns", (json_int_t)s->longest[i].max_ns,
+			"total_ns", (json_int_t)s->longest[i].total_ns, "waits", (int)s->longest[i].waits));
+	o = json_object();
+	json_object_set_new(o, "forks", json_integer((json_int_t)s->kprobe_forks));
+	json_object_set_new(o, "parent_vma_locks", json_integer((json_int_t)s->parent_locks));
+	json_object_set_new(o, "child_vma_locks", json_integer((json_int_t)s->child_locks));
+	json_object_set_new(o, "rcu_fallbacks", json_integer((json_int_t)s->rcu_fallbacks));
+	json_object_set_new(o, "vma_lock_waits", json_integer((json_int_t)s->nr_vma_waits));
+	json_object_set_new(o, "vma_lock_wait_ns", s->nr_vma_waits ? pct(&s->vma_wait) : json_null());
+	json_object_set_new(o, "longest_waits", longest);
+	return o;
+}
+
+/* The seed experiment's bpftrace map @[only_user, locked] = count. */
+static json_t *dup_probe_obj(const struct fl_summary *s)
+{
+	json_t *a = json_array();
+	int u, l;
+
+	if (!s->has_dup_probe)
+		return json_null();
+	for (u = 0; u < 2; u++)
+		for (l = 0; l < 2; l++)
+			if (s->dup_probe[u][l])
+				json_array_append_new(a, json_pack("{s:i,s:i,s:I}", "only_user", u,
+						      "locked", l, "count", (json_int_t)s->dup_probe[u][l]));
+	return a;
 }
 
 static json_t *policies_obj(const struct fl_report *rep)
@@ -278,6 +327,8 @@ static int json_end(void *ctx, const struct fl_report *rep)
 			"window_p99_ns", (json_int_t)b->p99_ns, "window_max_ns", (json_int_t)b->max_ns));
 	}
 	json_object_set_new(sum, "window_by_vmas", buckets);
+	json_object_set_new(sum, "kprobe", kprobe_obj(s));
+	json_object_set_new(sum, "dup_probe", dup_probe_obj(s));
 
 	json_object_set_new(rest, "trace", trace);
 	json_object_set_new(rest, "traces", traces);

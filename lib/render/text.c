@@ -70,6 +70,54 @@ static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 	fputc('\n', out);
 }
 
+/* What the kprobe tier saw inside dup_mmap(), and the seed experiment. */
+static void kprobe_sections(FILE *out, const struct fl_summary *s)
+{
+	char a[32], b[32], c[32];
+	int i, u, l;
+
+	if (s->kprobe_forks) {
+		fprintf(out, "\ninside dup_mmap() (kprobes, %llu forks)\n",
+			(unsigned long long)s->kprobe_forks);
+		fprintf(out, "  parent VMA locks    %10llu   child VMA locks %llu (never wait)\n",
+			(unsigned long long)s->parent_locks, (unsigned long long)s->child_locks);
+		if (s->nr_vma_waits)
+			fprintf(out, "  per-VMA lock wait               p50 %s, p99 %s, max %s (%llu locks)\n",
+				fl_fmt_ns(a, sizeof(a), s->vma_wait.p50),
+				fl_fmt_ns(b, sizeof(b), s->vma_wait.p99),
+				fl_fmt_ns(c, sizeof(c), s->vma_wait.max),
+				(unsigned long long)s->nr_vma_waits);
+		fprintf(out, "  readers fell back   %10llu   (lock_vma_under_rcu() NULL in a window)\n",
+			(unsigned long long)s->rcu_fallbacks);
+		for (i = 0; i < s->nr_longest; i++)
+			fprintf(out, "  longest wait: %s by %s/%d at %.6f (%u locks, %s in all)\n",
+				fl_fmt_ns(a, sizeof(a), s->longest[i].max_ns), s->longest[i].comm,
+				s->longest[i].pid, s->longest[i].ts / 1e9, s->longest[i].waits,
+				fl_fmt_ns(b, sizeof(b), s->longest[i].total_ns));
+	}
+	if (s->has_dup_probe) {
+		/* as bpftrace prints its map: by count, ascending */
+		uint64_t done[2][2] = { { 0 } };
+		int n;
+
+		fprintf(out, "\nseed experiment: dup_probe(only_user, locked)\n"
+			"  (bpftrace -e 'kprobe:dup_probe { @[arg0, arg1] = count(); }')\n");
+		for (n = 0; n < 4; n++) {
+			int bu = -1, bl = -1;
+
+			for (u = 0; u < 2; u++)
+				for (l = 0; l < 2; l++)
+					if (s->dup_probe[u][l] && !done[u][l] &&
+					    (bu < 0 || s->dup_probe[u][l] < s->dup_probe[bu][bl]))
+						bu = u, bl = l;
+			if (bu < 0)
+				break;
+			done[bu][bl] = 1;
+			fprintf(out, "@[%d, %d]: %llu\n", bu, bl, (unsigned long long)s->dup_probe[bu][bl]);
+		}
+	}
+}
+
 static void policies(FILE *out, const struct fl_report *rep)
 {
 	const struct fl_summary *s = rep->s;
@@ -149,6 +197,9 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			(unsigned long long)lost, t->lost_unknown ? " (and an unknown number)" : "");
 		if (t->command[0])
 			fprintf(out, "  command: %s\n", t->command);
+		if (t->tier == FL_TIER_KPROBE)
+			fprintf(out, "  kprobes inside dup_mmap() (arguments by %s): mm_users and "
+				"mm_count read, not inferred\n", t->probes[0] ? t->probes : "name");
 		if (!t->has_snapshot)
 			fprintf(out, "  no forklock snapshot: threads and uffd of processes that existed "
 				"before the trace are unknown\n");
@@ -198,6 +249,7 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			fprintf(out, "  %-20s%10llu\n", fl_access_name(k),
 				(unsigned long long)s->accessors_by_kind[k]);
 
+	kprobe_sections(out, s);
 	policies(out, rep);
 	if (s->nr_comms) {
 		fprintf(out, "\ntop forking commands     forks  VMAs/fork  window/fork\n");

@@ -94,6 +94,29 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 		d->kind_of[e->id] = kinds[i].kind;
 	}
 
+	/* dynamic events: found by name in a forklock_* (or kprobes) group */
+	for (i = 0; all && (int)i < n; i++) {
+		static const struct { enum fl_ev kind; const char *name; } probes[] = {
+			{ FL_EV_K_DUP_MMAP,	"dup_mmap" },
+			{ FL_EV_K_DUP_MMAP_RET,	"dup_mmap_ret" },
+			{ FL_EV_K_VSW,		"vma_start_write" },
+			{ FL_EV_K_VSW_RET,	"vma_start_write_ret" },
+			{ FL_EV_K_RCU_RET,	"lock_vma_rcu_ret" },
+			{ FL_EV_K_DUP_PROBE,	"dup_probe" },
+		};
+		size_t p;
+
+		if (strncmp(all[i]->system, "forklock", 8) && strcmp(all[i]->system, "kprobes"))
+			continue;
+		for (p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
+			if (strcmp(all[i]->name, probes[p].name) || ev[probes[p].kind])
+				continue;
+			ev[probes[p].kind] = all[i];
+			d->ids[probes[p].kind] = all[i]->id;
+			d->kind_of[all[i]->id] = probes[p].kind;
+		}
+	}
+
 #define NEED(kind_, fname_, field_)						\
 	do {									\
 		if (ev[kind_] && !find_field(ev[kind_], fname_, field_)) {	\
@@ -133,6 +156,14 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	NEED(FL_EV_MMAP_EXIT, "ret", &d->mmap_ret);
 	NEED(FL_EV_MUNMAP, "addr", &d->munmap_addr);
 	NEED(FL_EV_MUNMAP, "len", &d->munmap_len);
+	NEED(FL_EV_K_DUP_MMAP, "oldmm", &d->k_oldmm);
+	NEED(FL_EV_K_DUP_MMAP, "mm_users", &d->k_users);
+	NEED(FL_EV_K_DUP_MMAP, "mm_count", &d->k_count);
+	NEED(FL_EV_K_DUP_MMAP_RET, "ret", &d->k_ret);
+	NEED(FL_EV_K_VSW, "vm_mm", &d->k_vm_mm);
+	NEED(FL_EV_K_RCU_RET, "ret", &d->k_rcu_ret);
+	NEED(FL_EV_K_DUP_PROBE, "only_user", &d->k_only_user);
+	NEED(FL_EV_K_DUP_PROBE, "locked", &d->k_locked);
 #undef NEED
 	return 0;
 }

@@ -36,6 +36,13 @@ enum fl_ev {
 	FL_EV_MMAP_ENTER,	/* syscalls:sys_enter_mmap */
 	FL_EV_MMAP_EXIT,	/* syscalls:sys_exit_mmap */
 	FL_EV_MUNMAP,		/* syscalls:sys_enter_munmap */
+	/* kprobe tier: group forklock_<pid> (or kprobes, for dup_probe) */
+	FL_EV_K_DUP_MMAP,	/* dup_mmap entry */
+	FL_EV_K_DUP_MMAP_RET,	/* dup_mmap return */
+	FL_EV_K_VSW,		/* __vma_start_write entry */
+	FL_EV_K_VSW_RET,	/* __vma_start_write return */
+	FL_EV_K_RCU_RET,	/* lock_vma_under_rcu return */
+	FL_EV_K_DUP_PROBE,	/* the seed's dup_probe(only_user, locked) */
 	FL_EV_PRINT,		/* ftrace:print (the snapshot) */
 	FL_EV_NR
 };
@@ -66,6 +73,8 @@ struct fl_decoder {
 	struct fl_field ufd_flags, ufd_ret, ioctl_fd, ioctl_cmd, ioctl_ret, close_fd;
 	struct fl_field print_buf;
 	struct fl_field mmap_len, mmap_flags, mmap_ret, munmap_addr, munmap_len;
+	struct fl_field k_oldmm, k_users, k_count, k_ret, k_vm_mm, k_rcu_ret;
+	struct fl_field k_only_user, k_locked;
 	struct tep_event *ma_write;	/* for fn resolution */
 };
 

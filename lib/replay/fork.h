@@ -96,9 +96,15 @@ struct fl_fork {
 	uint64_t blocked_ns;		/* time others waited for oldmm because of the fork */
 	uint32_t nr_detail;
 	struct fl_accessor accessor[FL_FORK_ACCESSORS];
-	/* per-VMA lock waits (kprobe tier), ns */
-	uint32_t nr_vma_waits;
+	/* kprobe tier: inside dup_mmap() */
+	bool kprobe;			/* dup_mmap() was probed for this fork */
+	int dup_mmap_ret;		/* its return value */
+	uint32_t parent_locks;		/* __vma_start_write() on oldmm's VMAs */
+	uint32_t child_locks;		/* ... on the new mm's VMAs (never wait) */
+	uint32_t rcu_fallbacks;		/* lock_vma_under_rcu() NULL by sharers of oldmm */
+	uint32_t nr_vma_waits;		/* parent locks timed entry -> return */
 	uint64_t vma_wait_max_ns, vma_wait_total_ns;
+	const uint64_t *vma_wait_ns;	/* each of them (valid while the fork is handed over) */
 };
 
 #endif

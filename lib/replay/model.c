@@ -233,6 +233,11 @@ void model_snapshot_line(struct replay *rp, const char *line)
 		snapshot_task(rp, line);
 	} else if (!strncmp(line, "end", 3)) {
 		snapshot_end(rp);
+	} else if (!strncmp(line, "tier ", 5)) {
+		v = value_of(line, "probes");
+		if (v && *v != '-')
+			snprintf(rp->info->probes, sizeof(rp->info->probes), "%.*s",
+				 (int)strcspn(v, " \n"), v);
 	} else if (!strncmp(line, "command ", 8)) {
 		v = value_of(line, "argv");
 		if (v)
@@ -243,12 +248,27 @@ void model_snapshot_line(struct replay *rp, const char *line)
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
+/* Forget @t: an exited task is freed by the ring, any other one now. */
+static void task_drop(struct replay *rp, struct task *t)
+{
+	if (u64map_get(&rp->tasks, (uint64_t)t->pid + 1) == t)
+		u64map_del(&rp->tasks, (uint64_t)t->pid + 1);
+	if (!t->exited) {
+		model_mm_join(rp, t, NULL);
+		free(t);
+	}
+}
+
+
 void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
 		   const char *comm, uint64_t newmm)
 {
-	struct task *c = model_task(rp, child);
+	struct task *c = model_task_find(rp, child);
 	struct fl_mm *mm;
 
+	if (c && c->exited)
+		task_drop(rp, c);	/* the pid was reused */
+	c = model_task(rp, child);
 	if (!c)
 		return;
 	snprintf(c->comm, sizeof(c->comm), "%s", comm);
@@ -313,8 +333,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 		if (old) {
 			if (gone && gone != old) {
 				win_task_gone(rp, gone);
-				model_mm_join(rp, gone, NULL);
-				free(gone);
+				task_drop(rp, gone);
 			}
 			old->pid = pid;
 			u64map_put(&rp->tasks, (uint64_t)pid + 1, old);
@@ -346,16 +365,26 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 
 void model_exit(struct replay *rp, int pid)
 {
-	struct task *t = u64map_del(&rp->tasks, (uint64_t)pid + 1);
+	struct task *t = model_task_find(rp, pid), *old;
 
-	if (!t)
+	if (!t || t->exited)
 		return;
 	win_task_gone(rp, t);
 	/* the last task of a process closes its files */
 	if (t->tgid > 0 && (t->mm ? t->mm->users == 1 : t->pid == t->tgid))
 		uffd_exit(rp, t->tgid);
 	model_mm_join(rp, t, NULL);
-	free(t);
+	/* exit_mm() still comes: keep the task for its last events */
+	t->exited = true;
+	old = rp->exited[rp->exited_next];
+	if (old) {
+		if (u64map_get(&rp->tasks, (uint64_t)old->pid + 1) == old)
+			u64map_del(&rp->tasks, (uint64_t)old->pid + 1);
+		win_task_gone(rp, old);		/* a hold whose release was lost */
+		free(old);
+	}
+	rp->exited[rp->exited_next] = t;
+	rp->exited_next = (rp->exited_next + 1) % FL_EXITED;
 }
 
 void model_free(struct replay *rp)
@@ -366,10 +395,18 @@ void model_free(struct replay *rp)
 	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
 		struct task *t = val;
 
+		if (t->exited)
+			continue;	/* the ring frees it */
 		model_mm_join(rp, t, NULL);
 		free(t);
 	}
 	u64map_free(&rp->tasks);
+	for (i = 0; i < FL_EXITED; i++) {
+		if (rp->exited[i])
+			win_task_gone(rp, rp->exited[i]);
+		free(rp->exited[i]);
+		rp->exited[i] = NULL;
+	}
 	i = 0;
 	while (u64map_next(&rp->snap_mms, &i, NULL, &val))
 		if (val != (void *)1)

@@ -46,6 +46,8 @@ enum win_state {
 
 struct fork_rec {
 	struct fl_fork f;
+	uint64_t *waits;	/* per-VMA lock waits (kprobe tier) */
+	uint32_t alloc_waits;
 	int refs;		/* the owner until paired + accessors still waiting */
 	bool is_fork;		/* the hold nested a new mm */
 	bool settled;		/* child seen, or known not to come */
@@ -55,6 +57,7 @@ struct fork_rec {
 
 struct task {
 	int pid, tgid;		/* tgid -1: unknown */
+	bool exited;		/* sched_process_exit seen; kept a while for its last events */
 	char comm[16];
 	struct fl_mm *mm;	/* NULL: unknown, or a kernel thread */
 	bool kthread;
@@ -75,6 +78,12 @@ struct task {
 	int acc_idx;			/* detail slot, -1 if counted only */
 	bool acc_waiting;
 	uint64_t acc_mm, acc_start;
+	/* kprobe tier */
+	bool kp_dup;			/* dup_mmap() entered, window not open yet */
+	uint64_t kp_oldmm;
+	int kp_users, kp_count;
+	bool vsw_open, vsw_parent;	/* in __vma_start_write() */
+	uint64_t vsw_ts;
 	/* syscalls in flight */
 	bool in_mmap_shared;		/* mmap(MAP_SHARED) entered */
 	uint64_t mmap_len;
@@ -98,6 +107,13 @@ struct replay {
 	struct u64map fdtabs;		/* tgid + 1 -> fdtab */
 	int recorder_pid;
 	bool snapshot_done;
+	/*
+	 * Tasks that exited: sched_process_exit comes before exit_mm(), so a
+	 * few events of the task follow it.  The newest FL_EXITED stay.
+	 */
+#define FL_EXITED 256
+	struct task *exited[FL_EXITED];
+	int exited_next;
 	bool have_exit, have_uffd;	/* events the model relies on are in the trace */
 	/* ma_write.fn resolution cache */
 	uint64_t fn_ptr[32];
@@ -155,6 +171,11 @@ void win_abort_pending(struct replay *rp, struct task *t);
 void win_task_gone(struct replay *rp, struct task *t);
 void win_acc_forget(struct replay *rp, struct task *x);
 void win_lost_events(struct replay *rp);
+void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count);
+void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret);
+void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, uint64_t ts);
+void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts);
+void win_kp_rcu_ret(struct replay *rp, struct task *t, uint64_t ret);
 void win_end_of_trace(struct replay *rp);
 
 #endif

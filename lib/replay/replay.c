@@ -140,11 +140,16 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	}
 	if (rec->size < 8)
 		return 0;
-	id = (uint16_t)fl_field_u64(d, rec, &(struct fl_field){ .offset = 0, .size = 2 });
+	/* common_type and common_pid of every record: read in place */
+	memcpy(&id, rec->data, 2);
+	if (d->swap)
+		id = __builtin_bswap16(id);
 	kind = fl_decode_kind(d, id);
 	if (kind == FL_EV_NONE)
 		return 0;
-	pid = (int32_t)fl_field_u64(d, rec, &(struct fl_field){ .offset = 4, .size = 4 });
+	memcpy(&pid, (const char *)rec->data + 4, 4);
+	if (d->swap)
+		pid = (int32_t)__builtin_bswap32((uint32_t)pid);
 
 	if (kind == FL_EV_PRINT) {
 		if (rp->snapshot_done && pid != rp->recorder_pid)
@@ -255,6 +260,28 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		not_faulting(rp, t);
 		model_munmap(rp, t, fl_field_u64(d, rec, &d->munmap_addr),
 			     fl_field_u64(d, rec, &d->munmap_len));
+		break;
+	case FL_EV_K_DUP_MMAP:
+		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->k_oldmm),
+				(int)fl_field_s64(d, rec, &d->k_users),
+				(int)fl_field_s64(d, rec, &d->k_count));
+		break;
+	case FL_EV_K_DUP_MMAP_RET:
+		win_kp_dup_mmap_ret(rp, t, (int)fl_field_s64(d, rec, &d->k_ret));
+		break;
+	case FL_EV_K_VSW:
+		win_kp_vma_start_write(rp, t, fl_field_u64(d, rec, &d->k_vm_mm), rec->ts);
+		break;
+	case FL_EV_K_VSW_RET:
+		win_kp_vma_start_write_ret(rp, t, rec->ts);
+		break;
+	case FL_EV_K_RCU_RET:
+		win_kp_rcu_ret(rp, t, fl_field_u64(d, rec, &d->k_rcu_ret));
+		break;
+	case FL_EV_K_DUP_PROBE:
+		info->has_dup_probe = true;
+		info->dup_probe[fl_field_s64(d, rec, &d->k_only_user) != 0]
+			       [fl_field_s64(d, rec, &d->k_locked) != 0]++;
 		break;
 	default:
 		break;
@@ -403,6 +430,9 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 		if (names[k] && rp.dec.ids[k] < 0 && info->nr_missing < FL_MAX_MISSING)
 			info->missing[info->nr_missing++] = names[k];
 	}
+	if (rp.dec.ids[FL_EV_K_DUP_MMAP] >= 0)
+		info->tier = FL_TIER_KPROBE;
+	info->has_vma_lock_probes = rp.dec.ids[FL_EV_K_VSW] >= 0 && rp.dec.ids[FL_EV_K_VSW_RET] >= 0;
 	rp.have_exit = rp.dec.ids[FL_EV_EXIT] >= 0;
 	rp.have_uffd = rp.dec.ids[FL_EV_UFFD_EXIT] >= 0 && rp.dec.ids[FL_EV_CLOSE] >= 0;
 	info->vma_locks = release_at_least(info->kernel, 6, 4);

@@ -48,6 +48,11 @@ struct fl_trace_info {
 	uint64_t kthread_spawns;	/* clones by kernel threads (not counted above) */
 	uint64_t failed_write_locks;	/* mmap_write_lock_killable() that failed */
 	uint64_t unmatched_newtasks;	/* non-CLONE_VM task_newtask without a window */
+	/* the seed experiment: dup_probe(only_user, locked) counts */
+	bool has_dup_probe;
+	uint64_t dup_probe[2][2];
+	bool has_vma_lock_probes;	/* __vma_start_write() was probed */
+	char probes[16];		/* "btf", "offsets" or "" */
 };
 
 /*

@@ -46,6 +46,41 @@ static struct fl_comm_stat *comm_stat(struct fl_summary *s, const char *comm)
 	return &s->comms[s->nr_comms++];
 }
 
+static void add_waits(struct fl_summary *s, const struct fl_fork *f)
+{
+	if (s->nr_vma_waits + f->nr_vma_waits > s->alloc_vma_waits) {
+		uint64_t alloc = s->alloc_vma_waits ? s->alloc_vma_waits : 1024;
+		uint64_t *n;
+
+		while (alloc < s->nr_vma_waits + f->nr_vma_waits)
+			alloc *= 2;
+		n = realloc(s->vma_waits, alloc * sizeof(*n));
+		if (!n)
+			return;
+		s->vma_waits = n;
+		s->alloc_vma_waits = alloc;
+	}
+	memcpy(s->vma_waits + s->nr_vma_waits, f->vma_wait_ns, f->nr_vma_waits * sizeof(uint64_t));
+	s->nr_vma_waits += f->nr_vma_waits;
+}
+
+/* Keep the FL_LONGEST forks with the longest single VMA lock wait. */
+static void add_longest(struct fl_summary *s, const struct fl_fork *f)
+{
+	struct fl_longest l = { .ts = f->ts, .pid = f->parent_pid, .max_ns = f->vma_wait_max_ns,
+				.total_ns = f->vma_wait_total_ns, .waits = f->nr_vma_waits };
+	int i;
+
+	memcpy(l.comm, f->comm, sizeof(l.comm));
+	if (s->nr_longest == FL_LONGEST && s->longest[FL_LONGEST - 1].max_ns >= l.max_ns)
+		return;
+	if (s->nr_longest < FL_LONGEST)
+		s->nr_longest++;
+	for (i = s->nr_longest - 1; i > 0 && s->longest[i - 1].max_ns < l.max_ns; i--)
+		s->longest[i] = s->longest[i - 1];
+	s->longest[i] = l;
+}
+
 void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 {
 	struct fl_comm_stat *c;
@@ -104,6 +139,16 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 		p->vmas_locked = f->vmas_locked;
 		p->lock_wait_ns = f->lock_wait_ns;
 	}
+	if (f->kprobe) {
+		s->kprobe_forks++;
+		s->parent_locks += f->parent_locks;
+		s->child_locks += f->child_locks;
+		s->rcu_fallbacks += f->rcu_fallbacks;
+	}
+	if (f->nr_vma_waits) {
+		add_waits(s, f);
+		add_longest(s, f);
+	}
 	c = comm_stat(s, f->comm);
 	if (c) {
 		c->forks++;
@@ -135,6 +180,13 @@ void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info
 		s->fn_unresolved = true;
 	if (!info->vma_locks)
 		s->vma_locks_known = false;
+	if (info->has_dup_probe) {
+		s->has_dup_probe = true;
+		s->dup_probe[0][0] += info->dup_probe[0][0];
+		s->dup_probe[0][1] += info->dup_probe[0][1];
+		s->dup_probe[1][0] += info->dup_probe[1][0];
+		s->dup_probe[1][1] += info->dup_probe[1][1];
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -168,6 +220,8 @@ void fl_summary_finish(struct fl_summary *s)
 	int b;
 
 	qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm);
+	if (s->nr_vma_waits)
+		pct_of(s->vma_waits, s->nr_vma_waits, &s->vma_wait);
 	if (!n)
 		return;
 	v = malloc(n * sizeof(*v));
@@ -215,6 +269,7 @@ void fl_summary_finish(struct fl_summary *s)
 void fl_summary_free(struct fl_summary *s)
 {
 	free(s->points);
+	free(s->vma_waits);
 	free(s->comms);
 	free(s->traces);
 	memset(s, 0, sizeof(*s));

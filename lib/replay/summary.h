@@ -40,6 +40,17 @@ struct fl_pct {
 	uint64_t p50, p99, max;
 };
 
+#define FL_LONGEST 5
+
+/* A fork whose parent VMA locks waited longest (kprobe tier). */
+struct fl_longest {
+	uint64_t ts;
+	int pid;
+	char comm[16];
+	uint64_t max_ns, total_ns;
+	uint32_t waits;
+};
+
 struct fl_summary {
 	/* what was read */
 	int nr_traces;
@@ -74,6 +85,16 @@ struct fl_summary {
 	struct fl_comm_stat *comms;	/* sorted by forks, descending */
 	bool fn_unresolved;
 	bool vma_locks_known;		/* every trace is from a kernel with per-VMA locks */
+	/* kprobe tier */
+	uint64_t kprobe_forks;		/* forks decided by probes in dup_mmap() */
+	uint64_t parent_locks, child_locks, rcu_fallbacks;
+	uint64_t *vma_waits;		/* every timed parent VMA lock, ns */
+	uint64_t nr_vma_waits, alloc_vma_waits;
+	struct fl_pct vma_wait;
+	int nr_longest;
+	struct fl_longest longest[FL_LONGEST];	/* by longest single wait */
+	bool has_dup_probe;
+	uint64_t dup_probe[2][2];	/* [only_user][locked] */
 	/* accumulation */
 	struct fl_fork_point *points;
 	uint64_t nr_points, alloc_points;

@@ -28,11 +28,17 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 	if (rec->refs > 0 || !rec->settled)
 		return;
 	if (rec->is_fork && rp->sink && rp->sink->fork) {
-		rec->f.vmas_locked = rp->info->vma_locks ? rec->f.vmas_copied : 0;
+		/* __vma_start_write() counted the parent's locks: that is exact */
+		if (rec->f.kprobe && rp->info->has_vma_lock_probes)
+			rec->f.vmas_locked = rec->f.parent_locks;
+		else
+			rec->f.vmas_locked = rp->info->vma_locks ? rec->f.vmas_copied : 0;
 		if (rec->aborted)
 			rec->f.child_pid = -1;
+		rec->f.vma_wait_ns = rec->waits;
 		rp->sink->fork(rp->sink->ctx, &rec->f);
 	}
+	free(rec->waits);
 	free(rec);
 }
 
@@ -81,6 +87,17 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 		f->kinds = t->mm->kinds;
 	else
 		f->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
+	/* read inside dup_mmap(): authoritative where present */
+	if (t->kp_dup && t->kp_oldmm == t->win_mm) {
+		f->kprobe = true;
+		f->tier = FL_TIER_KPROBE;
+		f->mm_users = t->kp_users;
+		f->mm_count = t->kp_count;
+		f->threads = t->kp_users;
+		if (t->kp_count == 1)
+			f->uffd = FL_UFFD_NONE;	/* nothing else holds the mm */
+	}
+	t->kp_dup = false;
 }
 
 /* The hold ends: a fork window waits for its child, anything else is dropped. */
@@ -449,4 +466,76 @@ void win_end_of_trace(struct replay *rp)
 	i = 0;
 	while (u64map_next(&rp->tasks, &i, NULL, &val))
 		win_acc_forget(rp, val);
+}
+
+/* ---- the kprobe tier ---------------------------------------------------------- */
+
+void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count)
+{
+	t->kp_dup = true;
+	t->kp_oldmm = oldmm;
+	t->kp_users = users;
+	t->kp_count = count;
+}
+
+void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret)
+{
+	struct fork_rec *rec = t->pending ? t->pending : t->rec;
+
+	t->kp_dup = false;
+	if (!rec || !rec->is_fork)
+		return;
+	rec->f.dup_mmap_ret = ret;
+	if (ret && rec == t->pending)
+		win_abort_pending(rp, t);	/* dup_mmap() failed: no child will come */
+}
+
+void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, uint64_t ts)
+{
+	struct fork_rec *rec = t->rec;
+
+	t->vsw_open = false;
+	if (!rec || !rec->is_fork)
+		return;
+	if (vm_mm == t->win_mm) {
+		rec->f.parent_locks++;
+		t->vsw_open = t->vsw_parent = true;
+		t->vsw_ts = ts;
+	} else if (vm_mm == t->win_newmm) {
+		rec->f.child_locks++;
+	}
+}
+
+void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts)
+{
+	struct fork_rec *rec = t->rec;
+	uint64_t wait;
+
+	if (!t->vsw_open || !t->vsw_parent || !rec)
+		return;
+	t->vsw_open = false;
+	wait = ts - t->vsw_ts;
+	if (rec->f.nr_vma_waits == rec->alloc_waits) {
+		uint32_t alloc = rec->alloc_waits ? rec->alloc_waits * 2 : 64;
+		uint64_t *n = realloc(rec->waits, alloc * sizeof(*n));
+
+		if (!n)
+			return;
+		rec->waits = n;
+		rec->alloc_waits = alloc;
+	}
+	rec->waits[rec->f.nr_vma_waits++] = wait;
+	rec->f.vma_wait_total_ns += wait;
+	if (wait > rec->f.vma_wait_max_ns)
+		rec->f.vma_wait_max_ns = wait;
+}
+
+/* lock_vma_under_rcu() returned NULL: a reader of oldmm fell back. */
+void win_kp_rcu_ret(struct replay *rp, struct task *t, uint64_t ret)
+{
+	struct task *owner;
+
+	if (ret || !t->mm || !(owner = t->mm->window) || owner == t || !owner->rec)
+		return;
+	owner->rec->f.rcu_fallbacks++;
 }

@@ -65,9 +65,11 @@ class Forks(LiveTest):
                                                 "--clone-vm", N))
         rep = self.report_json("t.dat")
         self.assertEqual(self.forks_of(rep, truth["tgid"]), [])
-        self.assertEqual(rep["summary"]["clone_vm_spawns"], 3 * N)
-        self.assertEqual(rep["summary"]["vforks"], 2 * N)
-        self.assertEqual(rep["summary"]["threads_created"], 0)
+        # the whole host is recorded: others may spawn too, never fewer
+        self.assertGreaterEqual(rep["summary"]["clone_vm_spawns"], 3 * N)
+        self.assertGreaterEqual(rep["summary"]["vforks"], 2 * N)
+        self.assertEqual(rep["summary"]["clone_vm_spawns"] - rep["summary"]["vforks"]
+                         - rep["summary"]["threads_created"] >= N, True)
 
 
 class Build(LiveTest):

@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
 		"  -b, --buffer-kb N    ring buffer per CPU in KB (default: %d)\n"
+		"  -m, --max-size MB    stop when this much trace data is written\n"
 		"  -f, --force          overwrite FILE if it exists\n"
 		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
 		"                       tracepoint, or kprobe (fail without kprobes)\n"
@@ -71,6 +72,7 @@ int cmd_record(int argc, char **argv)
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "duration",	required_argument,	NULL, 'd' },
 		{ "buffer-kb",	required_argument,	NULL, 'b' },
+		{ "max-size",	required_argument,	NULL, 'm' },
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "tier",	required_argument,	NULL, 't' },
 		{ "quiet",	no_argument,		NULL, 'q' },
@@ -85,7 +87,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:ft:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:m:ft:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -99,6 +101,11 @@ int cmd_record(int argc, char **argv)
 			if (parse_uint(optarg, 1UL << 24, &val) < 0 || val < 4)
 				return fl_err(FL_EXIT_USAGE, "--buffer-kb needs a size in KB (4 or more), not '%s'", optarg);
 			opts.buffer_kb = val;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 1UL << 30, &val) < 0 || !val)
+				return fl_err(FL_EXIT_USAGE, "--max-size needs a size in MB (1 or more), not '%s'", optarg);
+			opts.max_size = (uint64_t)val << 20;
 			break;
 		case 'f':
 			opts.force = true;

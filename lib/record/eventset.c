@@ -7,6 +7,26 @@
 
 #include "record.h"
 
+/*
+ * In-kernel filters: each cuts volume without losing evidence.
+ *  - ma_write: only fn == "mas_store" is counted (a VMA copied by
+ *    dup_mmap); mas_store_prealloc, mas_wr_* and the rest are most of
+ *    the maple tree's events and are never used.
+ *  - sys_enter_ioctl: only the UFFDIO_* commands that reach into an mm
+ *    (COPY, ZEROPAGE, MOVE, WRITEPROTECT, CONTINUE, POISON).
+ *  - sys_enter_mmap: only MAP_SHARED mappings (the anon-cow-only policy's
+ *    VMA kinds); private mappings are not followed.
+ */
+const struct fl_event_filter fl_filters[] = {
+	{ "maple_tree", "ma_write", "fn == \"mas_store\"" },
+	{ "syscalls", "sys_enter_ioctl",
+	  "cmd == 0xc028aa03 || cmd == 0xc020aa04 || cmd == 0xc028aa05 || "
+	  "cmd == 0xc018aa06 || cmd == 0xc020aa07 || cmd == 0xc020aa08" },
+	{ "syscalls", "sys_enter_mmap", "flags & 1" },
+};
+
+const size_t fl_nr_filters = sizeof(fl_filters) / sizeof(fl_filters[0]);
+
 const struct fl_event_spec fl_events[] = {
 	/* the fork window: dup_mmap() write-locks oldmm, then the new mm */
 	{ "mmap_lock", "mmap_lock_start_locking", FL_EV_WINDOW,

@@ -52,6 +52,15 @@ struct fl_event_spec {
 extern const struct fl_event_spec fl_events[];
 extern const size_t fl_nr_events;
 
+struct fl_event_filter {
+	const char *system;
+	const char *name;
+	const char *filter;
+};
+
+extern const struct fl_event_filter fl_filters[];
+extern const size_t fl_nr_filters;
+
 /* Is SYSTEM/NAME present in this kernel's tracefs? */
 bool fl_event_present(const char *system, const char *name);
 
@@ -112,8 +121,11 @@ struct fl_stream *fl_stream_start(struct tracefs_instance *instance, int nr_cpus
  * Returns 0, or -1 if a reader failed (errno of the first failure).
  */
 int fl_stream_stop(struct fl_stream *stream);
-/* Bytes written for @cpu so far. */
+/* Bytes written for @cpu so far, and for all CPUs. */
 uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
+uint64_t fl_stream_total_bytes(struct fl_stream *stream);
+/* Set @cpu's reader to @nice: 1 if changed, 0 if it already was, -1 on error. */
+int fl_stream_renice(struct fl_stream *stream, int cpu, int nice);
 void fl_stream_free(struct fl_stream *stream);
 
 /* ---- recorder.c: one recording ---------------------------------------- */
@@ -129,6 +141,7 @@ struct fl_record_opts {
 	enum fl_tier_opt tier;
 	bool force;			/* overwrite an existing output */
 	double duration;		/* seconds, 0 = until COMMAND exits or a signal */
+	uint64_t max_size;		/* bytes of trace data, 0 = no limit */
 	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */
 	char **command;			/* NULL or argv of COMMAND */
 	bool quiet;
@@ -148,6 +161,11 @@ struct fl_record_stats {
 };
 
 #define FL_DEFAULT_BUFFER_KB 8192
+/* readers start at the lowest priority and are raised when a buffer fills */
+#define FL_READER_NICE_IDLE 19
+#define FL_READER_NICE_BUSY 0
+/* stop before the output's file system has less free space than this */
+#define FL_MIN_FREE_BYTES (256ULL << 20)
 
 int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *stats);
 void fl_record_stats_free(struct fl_record_stats *stats);

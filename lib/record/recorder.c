@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -243,6 +244,17 @@ static int setup_instance(struct recorder *r)
 			return fl_err(FL_EXIT_TRACEFS, "cannot enable %s:%s: %s",
 				      e->system, e->name, strerror(errno));
 	}
+	for (i = 0; i < fl_nr_filters; i++) {
+		const struct fl_event_filter *f = &fl_filters[i];
+		char file[160];
+
+		if (!fl_event_present(f->system, f->name))
+			continue;
+		snprintf(file, sizeof(file), "events/%s/%s/filter", f->system, f->name);
+		if (tracefs_instance_file_write(r->instance, file, f->filter) < 0)
+			fl_warn("this kernel refused the filter '%s' on %s:%s: recording it unfiltered",
+				f->filter, f->system, f->name);
+	}
 	return 0;
 }
 
@@ -324,10 +336,56 @@ static int release_command(struct recorder *r)
 
 /* ---- waiting -------------------------------------------------------------- */
 
+/*
+ * Keep the readers at the lowest priority that keeps up: a CPU whose ring
+ * buffer is more than half full gets its reader raised, for good.
+ */
+static void tend_readers(struct recorder *r)
+{
+	uint64_t half = (uint64_t)(r->opts->buffer_kb ? r->opts->buffer_kb : FL_DEFAULT_BUFFER_KB) * 512;
+	int cpu;
+
+	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
+		char file[64], *stats;
+		uint64_t bytes = 0;
+		const char *p;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
+		stats = tracefs_instance_file_read(r->instance, file, NULL);
+		p = stats ? strstr(stats, "\nbytes:") : NULL;
+		if (p)
+			bytes = strtoull(p + 7, NULL, 10);
+		free(stats);
+		if (bytes > half && fl_stream_renice(r->stream, cpu, FL_READER_NICE_BUSY) > 0)
+			fl_notice("cpu%d's buffer was half full: its reader now runs at nice %d",
+				  cpu, FL_READER_NICE_BUSY);
+	}
+}
+
+/* Why to stop for space, or NULL: --max-size, or the disk filling up. */
+static const char *out_of_space(struct recorder *r, char *buf, size_t len)
+{
+	uint64_t written = fl_stream_total_bytes(r->stream);
+	struct statvfs vfs;
+
+	if (r->opts->max_size && written >= r->opts->max_size) {
+		snprintf(buf, len, "--max-size reached (%.1f MiB of trace data)", written / 1048576.0);
+		return buf;
+	}
+	if (fstatvfs(r->cpu_fds[0], &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < FL_MIN_FREE_BYTES) {
+		snprintf(buf, len, "the output's file system is nearly full (%.0f MiB free)",
+			 (double)vfs.f_bavail * vfs.f_frsize / 1048576.0);
+		return buf;
+	}
+	return NULL;
+}
+
 static const char *wait_for_end(struct recorder *r)
 {
 	uint64_t deadline = r->opts->duration > 0 ?
 		r->t0 + (uint64_t)(r->opts->duration * 1e9) : 0;
+	static char space[128];
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -336,20 +394,26 @@ static const char *wait_for_end(struct recorder *r)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	for (;;) {
-		struct timespec ts = { .tv_sec = 1 };
+		struct timespec ts = { .tv_nsec = 100000000 };	/* limits checked each 100 ms */
 		uint64_t now = mono_ns();
+		const char *full;
 		int sig;
 
+		tend_readers(r);
+		full = out_of_space(r, space, sizeof(space));
+		if (full) {
+			if (r->child > 0)
+				kill(r->child, SIGTERM);
+			return full;
+		}
 		if (deadline) {
 			if (now >= deadline) {
 				if (r->child > 0)
 					kill(r->child, SIGTERM);
 				return "duration";
 			}
-			if (deadline - now < 1000000000ULL) {
-				ts.tv_sec = 0;
+			if (deadline - now < 100000000ULL)
 				ts.tv_nsec = (long)(deadline - now);
-			}
 		}
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGCHLD && r->child > 0) {
@@ -859,7 +923,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		if (ret)
 			goto fail;
 	}
-	r.stream = fl_stream_start(r.instance, r.nr_cpus, r.cpu_fds, 0);
+	r.stream = fl_stream_start(r.instance, r.nr_cpus, r.cpu_fds, FL_READER_NICE_IDLE);
 	if (!r.stream) {
 		ret = fl_err(FL_EXIT_TRACEFS, "cannot read the per-CPU buffers: %s", strerror(errno));
 		goto fail;

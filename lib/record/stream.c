@@ -27,6 +27,8 @@ struct cpu_reader {
 	int cpu;
 	int fd;
 	_Atomic uint64_t bytes;
+	_Atomic pid_t tid;
+	int nice;		/* current nice value of this reader */
 	int error;		/* errno of a failed read or write */
 };
 
@@ -56,7 +58,9 @@ static void *reader_main(void *arg)
 	struct cpu_reader *r = arg;
 	int ret;
 
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), r->stream->nice);
+	r->tid = (pid_t)syscall(SYS_gettid);
+	r->nice = r->stream->nice;
+	setpriority(PRIO_PROCESS, (id_t)r->tid, r->nice);
 	while (!atomic_load(&r->stream->stop)) {
 		ret = tracefs_cpu_write(r->tcpu, r->fd, false);
 		if (ret > 0) {
@@ -156,6 +160,28 @@ int fl_stream_stop(struct fl_stream *s)
 uint64_t fl_stream_bytes(struct fl_stream *s, int cpu)
 {
 	return s->readers[cpu].bytes;
+}
+
+uint64_t fl_stream_total_bytes(struct fl_stream *s)
+{
+	uint64_t sum = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < s->nr_cpus; cpu++)
+		sum += s->readers[cpu].bytes;
+	return sum;
+}
+
+int fl_stream_renice(struct fl_stream *s, int cpu, int nice)
+{
+	struct cpu_reader *r = &s->readers[cpu];
+
+	if (!r->tid || r->nice == nice)
+		return 0;
+	if (setpriority(PRIO_PROCESS, (id_t)r->tid, nice) < 0)
+		return -1;
+	r->nice = nice;
+	return 1;
 }
 
 void fl_stream_free(struct fl_stream *s)

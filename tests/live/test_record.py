@@ -39,6 +39,9 @@ class Record(LiveTest):
         stores = [l for l in lines if "ma_write:" in l and re.search(r"ma_write:\s+mas_store\s", l)
                   and "-%d " % truth["pid"] in l]
         self.assertGreaterEqual(len(stores), F * truth["vmas"])
+        # the in-kernel filter keeps only fn == "mas_store"
+        self.assertEqual([l for l in lines if "ma_write:" in l and not re.search(r"ma_write:\s+mas_store\s", l)],
+                         [])
         # the snapshot is in the file as print events
         self.assertRegex(rep.stdout, r"forklock-snapshot begin version=1 recorder=\d+")
         self.assertIn("forklock-snapshot command pid=%d" % truth["pid"], rep.stdout)
@@ -68,6 +71,17 @@ class Record(LiveTest):
         self.assertGreater(s["events"], 0)
         self.assertGreaterEqual(s["seconds"], 0.49)
         self.assertIn("stopped: duration", p.stderr)
+
+    def test_max_size(self):
+        summary, _, p = self.record(self.workload("busy", "--seconds", 30), args=["--max-size", "4"])
+        self.assertRegex(p.stderr, r"stopped: --max-size reached \(\d+\.\d MiB of trace data\)")
+        # checked every 100 ms: a little over, never far
+        self.assertGreaterEqual(summary["mib"], 4.0)
+        self.assertLess(summary["mib"], 64.0)
+        self.assertLess(summary["seconds"], 25)
+        rep = tracecmd("report", self.path("t.dat"))
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        self.assertEqual(len(event_lines(rep.stdout)), summary["events"])
 
     def test_output_not_overwritten(self):
         out = self.path("exists.dat")

@@ -9,6 +9,7 @@
 
 #include "decode.h"
 #include "fork.h"
+#include "release.h"
 #include "replay.h"
 #include "u64map.h"
 
@@ -121,6 +122,7 @@ struct replay {
 	int nr_fn;
 	uint64_t last_fn;
 	int last_fn_store;
+	struct fl_release release;	/* pages of the trace we are done with */
 };
 
 /* model.c */

@@ -128,6 +128,9 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	char buf[512];
 
 	info->events++;
+	fl_release_note(&rp->release, cpu, rec->offset);
+	if (!(info->events & ((1 << 16) - 1)))
+		fl_release_run(&rp->release);
 	if (!info->first_ts)
 		info->first_ts = rec->ts;
 	info->last_ts = rec->ts;
@@ -442,6 +445,7 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	u64map_init(&rp.snap_mms);
 	u64map_init(&rp.fdtabs);
 	rp.last_fn = ~0ULL;
+	fl_release_init(&rp.release, path);
 
 	ret = tracecmd_iterate_events(handle, NULL, 0, on_record, &rp);
 	win_end_of_trace(&rp);

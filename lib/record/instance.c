@@ -19,13 +19,12 @@ void fl_instance_name(char *buf, size_t len, pid_t pid)
 	snprintf(buf, len, FL_INSTANCE_PREFIX "%d", (int)pid);
 }
 
-/* Is @pid a live forklock process? */
-static bool recorder_alive(pid_t pid)
+bool fl_recorder_alive(pid_t pid)
 {
 	char path[64], comm[64] = "";
 	FILE *f;
 
-	if (kill(pid, 0) < 0 && errno == ESRCH)
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	f = fopen(path, "r");
@@ -72,7 +71,7 @@ int fl_instance_remove_stale(char ***removed)
 		    !*digits || *digits == '-' || *digits == '+')
 			continue;
 		pid = strtol(digits, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() || recorder_alive(pid))
+		if (*end || pid <= 0 || pid == getpid() || fl_recorder_alive(pid))
 			continue;
 		inst = tracefs_instance_alloc(NULL, *name);
 		if (!inst)

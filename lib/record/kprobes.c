@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "btf.h"
 #include "kprobes.h"
+#include "record.h"
 
 bool fl_kernel_has_symbol(const char *symbol)
 {
@@ -212,24 +212,6 @@ void fl_probes_free(struct fl_probe_set *set)
 	}
 }
 
-static bool owner_alive(const char *system)
-{
-	long pid = strtol(system + strlen(FL_KPROBE_GROUP_PREFIX), NULL, 10);
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return !strncmp(comm, "forklock", 8);
-}
-
 int fl_probes_remove_stale(void)
 {
 	struct tracefs_dynevent **all;
@@ -241,7 +223,8 @@ int fl_probes_remove_stale(void)
 
 		tracefs_dynevent_info(all[i], &system, NULL, NULL, NULL, NULL);
 		if (system && !strncmp(system, FL_KPROBE_GROUP_PREFIX, strlen(FL_KPROBE_GROUP_PREFIX)) &&
-		    !owner_alive(system) && tracefs_dynevent_destroy(all[i], true) == 0)
+		    !fl_recorder_alive(strtol(system + strlen(FL_KPROBE_GROUP_PREFIX), NULL, 10)) &&
+		    tracefs_dynevent_destroy(all[i], true) == 0)
 			removed++;
 		free(system);
 	}

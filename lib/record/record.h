@@ -68,6 +68,9 @@ bool fl_event_present(const char *system, const char *name);
 
 #define FL_INSTANCE_PREFIX "forklock-"
 
+/* Is @pid a live forklock recorder (not dead, not reused by another program)? */
+bool fl_recorder_alive(pid_t pid);
+
 /* "forklock-<pid>" for @pid */
 void fl_instance_name(char *buf, size_t len, pid_t pid);
 

@@ -75,8 +75,10 @@ struct task {
 	struct fork_rec *pending;	/* window closed, child not seen yet */
 	/* this task as an accessor of someone's window */
 	bool fault_pending;
+	uint64_t fault_ts;		/* when that fault began */
 	struct fork_rec *acc_rec;
 	int acc_idx;			/* detail slot, -1 if counted only */
+	enum fl_access acc_kind;
 	bool acc_waiting;
 	uint64_t acc_mm, acc_start;
 	/* kprobe tier */

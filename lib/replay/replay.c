@@ -84,6 +84,9 @@ static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
 	char comm[16];
 
 	fl_field_str(d, rec, &d->nt_comm, comm, sizeof(comm));
+	/* the child's comm is the parent's, as it is now (prctl renames too) */
+	if (comm[0])
+		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	if (flags & FL_CLONE_VM) {
 		win_abort_pending(rp, t);	/* a pending fork got no child */
 		if (t->kthread) {
@@ -99,6 +102,8 @@ static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
 		return;
 	}
 	fr = win_take_pending(rp, t);
+	if (fr && comm[0])
+		memcpy(fr->f.comm, t->comm, sizeof(fr->f.comm));
 	model_newtask(rp, t, child, flags, comm, fr ? fr->f.newmm : 0);
 	if (fr)
 		win_settle(rp, fr, child, flags);

@@ -182,6 +182,7 @@ static void acc_add(struct replay *rp, struct task *owner, struct task *x,
 	rec->refs++;		/* dropped by win_acc_forget() */
 	x->acc_rec = rec;
 	x->acc_idx = -1;
+	x->acc_kind = kind;
 	if (f->nr_detail >= FL_FORK_ACCESSORS)
 		return;
 	x->acc_idx = (int)f->nr_detail;
@@ -199,13 +200,14 @@ static void acc_add(struct replay *rp, struct task *owner, struct task *x,
 static void acc_rekind(struct task *x, enum fl_access kind)
 {
 	struct fl_fork *f = &x->acc_rec->f;
-	enum fl_access old = x->acc_idx >= 0 ? f->accessor[x->acc_idx].kind : kind;
 
-	if (x->acc_idx < 0 || old == kind)
+	if (x->acc_kind == kind)
 		return;
-	f->accessors_by_kind[old]--;
+	f->accessors_by_kind[x->acc_kind]--;
 	f->accessors_by_kind[kind]++;
-	f->accessor[x->acc_idx].kind = kind;
+	x->acc_kind = kind;
+	if (x->acc_idx >= 0)	/* counted only, beyond the detailed ones */
+		f->accessor[x->acc_idx].kind = kind;
 }
 
 /*
@@ -274,6 +276,9 @@ void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, 
 	owner = u64map_get(&rp->windows, mm);
 	if (!owner || owner == t || !owner->rec)
 		return;
+	/* a failed trylock, then the blocking lock: the same access, still waiting */
+	if (t->acc_waiting && t->acc_rec == owner->rec && t->acc_mm == mm)
+		return;
 	if (t->in_uffd_ioctl) {
 		/* the ioctl fell back from the per-VMA lock to oldmm's mmap_lock */
 		if (!t->ioctl_counted || t->acc_rec != owner->rec) {
@@ -285,7 +290,8 @@ void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, 
 	} else if (t->fault_pending && t->acc_rec == owner->rec) {
 		acc_rekind(t, FL_ACC_FAULT_FALLBACK);
 	} else if (t->fault_pending && t->mm && t->mm == owner->mm) {
-		acc_add(rp, owner, t, FL_ACC_FAULT_FALLBACK, ts);
+		/* the fault began before the window: it is the access */
+		acc_add(rp, owner, t, FL_ACC_FAULT_FALLBACK, t->fault_ts);
 	} else {
 		acc_add(rp, owner, t, t->mm && t->mm == owner->mm ? FL_ACC_MMAP_LOCK : FL_ACC_REMOTE, ts);
 	}
@@ -297,6 +303,9 @@ void win_lock_acquired(struct replay *rp, struct task *t, uint64_t mm, bool writ
 		       bool success, uint64_t ts)
 {
 	t->lock_seen = true;
+	/* mmap_read_trylock() failed: the blocking lock comes next, same wait */
+	if (!success && !write)
+		return;
 	t->fault_pending = false;
 	if (t->acc_waiting && t->acc_mm == mm)
 		acc_done_waiting(rp, t, ts);
@@ -391,6 +400,7 @@ void win_fault(struct replay *rp, struct task *t, uint64_t ts)
 	if (!t->acc_waiting)
 		win_acc_forget(rp, t);
 	t->fault_pending = true;
+	t->fault_ts = ts;
 	if (!t->mm || !(owner = t->mm->window) || owner == t || !owner->rec)
 		return;
 	acc_add(rp, owner, t, FL_ACC_SIBLING_FAULT, ts);

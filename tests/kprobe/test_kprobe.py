@@ -72,7 +72,7 @@ class Kernel:
     def print_(self, text):
         self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
 
-    def fork(self, pid, child, oldmm, newmm, users, count, waits, probe, sibling=None):
+    def fork(self, pid, comm, child, oldmm, newmm, users, count, waits, probe, sibling=None):
         self.ev(pid, "%s:dup_mmap __probe_ip=0xffffffff815f5510 oldmm=%#x mm_users=%d mm_count=%d"
                 % (GROUP, oldmm, users, count))
         self.lock("start_locking", pid, oldmm, write="true")
@@ -103,8 +103,8 @@ class Kernel:
         self.lock("released", pid, oldmm, write="true")
         self.ev(pid, "%s:dup_mmap_ret __probe_func=0xffffffff815f5510 __probe_ret_ip=0xffffffff81002000 "
                 "ret=0" % GROUP)
-        self.ev(pid, 'task:task_newtask pid=%d comm="parent" clone_flags=0x1200000 oom_score_adj=0'
-                % child)
+        self.ev(pid, 'task:task_newtask pid=%d comm="%s" clone_flags=0x1200000 oom_score_adj=0'
+                % (child, comm))
 
     def build(self, tmp):
         head = ["page_size 4096", "cpus 1", "uname Linux fixture %s.0 #1 SMP x86_64" % self.style,
@@ -131,8 +131,8 @@ class Kernel:
         self.print_("forklock-snapshot task pid=300 tgid=300 comm=multi")
         self.print_("forklock-snapshot task pid=301 tgid=300 comm=multi")
         self.print_("forklock-snapshot end procs=2 tasks=3 ms=1.0")
-        self.fork(200, 201, A, B, users=1, count=1, waits=[100, 200, 300, 4000], probe=1)
-        self.fork(300, 302, C, D, users=2, count=3, waits=[50, 60, 70000], probe=0, sibling=301)
+        self.fork(200, "single", 201, A, B, users=1, count=1, waits=[100, 200, 300, 4000], probe=1)
+        self.fork(300, "multi", 302, C, D, users=2, count=3, waits=[50, 60, 70000], probe=0, sibling=301)
         desc = os.path.join(tmp, "k-%s.desc" % self.style)
         with open(desc, "w") as f:
             f.write("\n".join(head + self.lines) + "\n")

@@ -57,7 +57,9 @@ class Policies(LiveTest):
                 self.assertIn(a["pid"], siblings)
                 self.assertEqual(a["tgid"], truth["tgid"])
                 self.assertIn(a["kind"], ("sibling_fault", "fault_fallback", "sibling_mmap_lock"))
-                self.assertGreaterEqual(a["ts_ns"], f["ts_ns"])
+                # a fault that fell back inside the window may have begun before it
+                if a["kind"] != "fault_fallback":
+                    self.assertGreaterEqual(a["ts_ns"], f["ts_ns"])
                 self.assertLessEqual(a["ts_ns"], f["ts_ns"] + f["window_ns"])
                 seen += 1
         # continuously faulting siblings are caught inside windows (not in

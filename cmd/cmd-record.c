@@ -14,8 +14,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--force] [-q]\n"
-		"                       [--tier auto|tracepoint|kprobe] [-- COMMAND [ARGS...]]\n"
+		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--max-size MB]\n"
+		"                       [--force] [-q] [--tier auto|tracepoint|kprobe] [-- COMMAND [ARGS...]]\n"
 		"\n"
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
@@ -25,8 +25,10 @@ static void usage(FILE *f)
 		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
 		"                       tracepoint, or kprobe (fail without kprobes)\n"
 		"  -q, --quiet          no notices, only the summary line and errors\n"
+		"  -h, --help           this text\n"
 		"\n"
-		"Records until COMMAND exits, --duration passes, or SIGINT/SIGTERM.\n",
+		"Records until COMMAND exits, --duration passes, --max-size is written, the\n"
+		"disk gets nearly full, or SIGINT/SIGTERM/SIGHUP/SIGQUIT.\n",
 		FL_DEFAULT_BUFFER_KB);
 }
 
@@ -94,7 +96,8 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'd':
 			opts.duration = strtod(optarg, &end);
-			if (*end || !(opts.duration > 0))
+			/* a year at most: the deadline is kept in nanoseconds */
+			if (*end || !(opts.duration > 0) || opts.duration > 366 * 86400.0)
 				return fl_err(FL_EXIT_USAGE, "--duration needs a positive number of seconds, not '%s'", optarg);
 			break;
 		case 'b':

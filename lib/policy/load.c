@@ -178,6 +178,12 @@ int fl_policy_select(struct fl_policy_set *set, const char *names)
 		return fl_err(FL_EXIT_FAILURE, "out of memory");
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool again = false;
+
+		for (i = 0; i < nr; i++)
+			again |= !strcmp(keep[i].p->name, tok);
+		if (again)
+			continue;	/* named twice */
 		for (i = 0; i < set->nr; i++)
 			if (set->v[i].p && !strcmp(set->v[i].p->name, tok))
 				break;

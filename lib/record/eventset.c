@@ -56,7 +56,7 @@ const struct fl_event_spec fl_events[] = {
 	{ "syscalls", "sys_exit_userfaultfd", FL_EV_MODEL,
 	  "the uffd file descriptor" },
 	{ "syscalls", "sys_enter_ioctl", FL_EV_MODEL,
-	  "UFFDIO_COPY/ZEROPAGE/CONTINUE/WRITEPROTECT/MOVE into an mm" },
+	  "UFFDIO_COPY/ZEROPAGE/CONTINUE/WRITEPROTECT/MOVE/POISON into an mm" },
 	{ "syscalls", "sys_exit_ioctl", FL_EV_MODEL,
 	  "end of a uffd ioctl (accessor time)" },
 	{ "syscalls", "sys_enter_close", FL_EV_MODEL,

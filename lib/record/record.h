@@ -92,9 +92,11 @@ int fl_instance_destroy(struct tracefs_instance *instance);
  *   forklock-snapshot begin version=1 recorder=PID clock=CLOCK kernel=RELEASE
  *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
  *   forklock-snapshot task pid=P tgid=G comm=COMM
- *   forklock-snapshot command pid=P argv=ARG ARG...
  *   forklock-snapshot end procs=N tasks=M ms=DURATION
- * Each proc line comes before the task lines of its threads.
+ *   forklock-snapshot tier name=tracepoint|kprobe probes=btf|offsets|- group=GROUP|-
+ *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND)
+ * Each proc line comes before the task lines of its threads.  VMA counts
+ * are -1 where /proc/PID/maps could not be read.
  */
 struct fl_snapshot {
 	char **lines;
@@ -127,6 +129,8 @@ int fl_stream_stop(struct fl_stream *stream);
 /* Bytes written for @cpu so far, and for all CPUs. */
 uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
 uint64_t fl_stream_total_bytes(struct fl_stream *stream);
+/* Thread id of @cpu's reader (waits for it to start). */
+pid_t fl_stream_tid(struct fl_stream *stream, int cpu);
 /* Set @cpu's reader to @nice: 1 if changed, 0 if it already was, -1 on error. */
 int fl_stream_renice(struct fl_stream *stream, int cpu, int nice);
 void fl_stream_free(struct fl_stream *stream);

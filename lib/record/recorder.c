@@ -131,9 +131,12 @@ static int check_events(void)
 static int open_output(struct recorder *r)
 {
 	const char *path = r->opts->output;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (r->opts->force ? O_TRUNC : O_EXCL);
+	struct stat st;
 
-	r->out_fd = open(path, flags, 0600);
+	/* --force replaces the file (or the symlink itself): a new 0600 file */
+	if (r->opts->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(path) < 0)
+		return fl_err(FL_EXIT_OUTPUT, "cannot replace %s: %s", path, strerror(errno));
+	r->out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (r->out_fd < 0) {
 		if (errno == EEXIST)
 			return fl_err(FL_EXIT_OUTPUT, "%s exists (use --force to overwrite it)", path);
@@ -254,6 +257,26 @@ static int setup_instance(struct recorder *r)
 		if (tracefs_instance_file_write(r->instance, file, f->filter) < 0)
 			fl_warn("this kernel refused the filter '%s' on %s:%s: recording it unfiltered",
 				f->filter, f->system, f->name);
+	}
+	return 0;
+}
+
+/* The readers' own page faults and locks are not the workload's. */
+static int exclude_readers(struct recorder *r)
+{
+	char val[32];
+	int cpu;
+
+	if (!tracefs_file_exists(r->instance, "set_event_notrace_pid"))
+		return 0;
+	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
+		pid_t tid = fl_stream_tid(r->stream, cpu);
+
+		snprintf(val, sizeof(val), "%d", (int)tid);
+		if (tid > 0 && tracefs_instance_file_append(r->instance, "set_event_notrace_pid",
+							    val) < 0)
+			return fl_err(FL_EXIT_TRACEFS, "cannot exclude reader %d from the events: %s",
+				      (int)tid, strerror(errno));
 	}
 	return 0;
 }
@@ -392,6 +415,7 @@ static const char *wait_for_end(struct recorder *r)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
 	for (;;) {
 		struct timespec ts = { .tv_nsec = 100000000 };	/* limits checked each 100 ms */
@@ -424,10 +448,11 @@ static const char *wait_for_end(struct recorder *r)
 				r->child_status = status;
 				return "command exited";
 			}
-		} else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		} else if (sig > 0 && sig != SIGCHLD) {
 			if (r->child > 0)
 				kill(r->child, sig);
-			return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+			return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+			       sig == SIGHUP ? "SIGHUP" : "SIGQUIT";
 		}
 	}
 }
@@ -856,6 +881,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -928,6 +954,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		ret = fl_err(FL_EXIT_TRACEFS, "cannot read the per-CPU buffers: %s", strerror(errno));
 		goto fail;
 	}
+	ret = exclude_readers(&r);
+	if (ret)
+		goto fail;
 
 	r.t0 = mono_ns();
 	if (tracefs_trace_on(r.instance) < 0) {

@@ -186,8 +186,10 @@ static int snapshot_process(struct fl_snapshot *snap, int tgid)
 	snprintf(path, sizeof(path), "/proc/%d/comm", tgid);
 	read_comm(path, comm, sizeof(comm));
 	kthread = read_flags(tgid) & PF_KTHREAD;
-	if (kthread || read_maps(tgid, &k) < 0)
+	if (kthread)
 		memset(&k, 0, sizeof(k));
+	else if (read_maps(tgid, &k) < 0)
+		memset(&k, 0xff, sizeof(k));	/* not readable: -1, unknown */
 	read_uffds(tgid, uffd, sizeof(uffd));
 
 	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
@@ -213,8 +215,8 @@ static int snapshot_process(struct fl_snapshot *snap, int tgid)
 	closedir(dir);
 
 	/* the process line first: replay sets up the mm, then adds its tasks */
-	ret = fl_snapshot_add(snap, "forklock-snapshot proc tgid=%d threads=%zu vmas=%lu "
-			      "anon=%lu cow=%lu shared=%lu special=%lu uffd=%s kthread=%d comm=%s",
+	ret = fl_snapshot_add(snap, "forklock-snapshot proc tgid=%d threads=%zu vmas=%ld "
+			      "anon=%ld cow=%ld shared=%ld special=%ld uffd=%s kthread=%d comm=%s",
 			      tgid, tasks.nr, k.vmas, k.anon, k.cow, k.shared, k.special,
 			      uffd, kthread, comm);
 	for (i = 0; !ret && i < tasks.nr; i++) {

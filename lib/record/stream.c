@@ -162,6 +162,17 @@ uint64_t fl_stream_bytes(struct fl_stream *s, int cpu)
 	return s->readers[cpu].bytes;
 }
 
+pid_t fl_stream_tid(struct fl_stream *s, int cpu)
+{
+	struct cpu_reader *r = &s->readers[cpu];
+	int i;
+
+	/* set by the thread as it starts */
+	for (i = 0; i < 1000 && !r->tid; i++)
+		usleep(1000);
+	return r->tid;
+}
+
 uint64_t fl_stream_total_bytes(struct fl_stream *s)
 {
 	uint64_t sum = 0;

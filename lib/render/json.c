@@ -18,6 +18,29 @@ struct json_ctx {
 	bool first;
 };
 
+/*
+ * A string from the trace (a comm, a path, a command line): jansson takes
+ * UTF-8 only, and a comm is cut at 15 bytes, maybe inside a character.
+ * Bytes that do not make UTF-8 become '?'.
+ */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j)
+		return j;
+	copy = strdup(s);
+	if (!copy)
+		return json_string("");
+	for (p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 static json_t *int_or_null(long long v)
 {
 	return v < 0 ? json_null() : json_integer(v);
@@ -38,7 +61,7 @@ static json_t *accessor_obj(const struct fl_accessor *a)
 	json_object_set_new(x, "kind", json_string(fl_access_name(a->kind)));
 	json_object_set_new(x, "pid", json_integer(a->pid));
 	json_object_set_new(x, "tgid", int_or_null(a->tgid));
-	json_object_set_new(x, "comm", json_string(a->comm));
+	json_object_set_new(x, "comm", jstr(a->comm));
 	json_object_set_new(x, "ts_ns", json_integer((json_int_t)a->ts));
 	json_object_set_new(x, "blocked_ns", int_or_null(a->blocked_ns));
 	json_object_set_new(x, "reaches_vma", json_boolean(fl_access_reaches_vma(a->kind)));
@@ -55,7 +78,7 @@ static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set
 	json_object_set_new(o, "ts_ns", json_integer(f->ts));
 	json_object_set_new(o, "parent_pid", json_integer(f->parent_pid));
 	json_object_set_new(o, "parent_tgid", int_or_null(f->parent_tgid));
-	json_object_set_new(o, "comm", json_string(f->comm));
+	json_object_set_new(o, "comm", jstr(f->comm));
 	json_object_set_new(o, "child_pid", int_or_null(f->child_pid));
 	json_object_set_new(o, "clone_flags", json_integer((json_int_t)f->clone_flags));
 	json_object_set_new(o, "oldmm", ptr_str(f->oldmm));
@@ -156,8 +179,8 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	uint64_t lost = t->lost_events > t->lost_events_cpustat ? t->lost_events : t->lost_events_cpustat;
 	int i;
 
-	json_object_set_new(o, "file", json_string(t->path));
-	json_object_set_new(o, "kernel", json_string(t->kernel));
+	json_object_set_new(o, "file", jstr(t->path));
+	json_object_set_new(o, "kernel", jstr(t->kernel));
 	json_object_set_new(o, "tier", json_string(fl_tier_name(t->tier)));
 	json_object_set_new(o, "events", json_integer((json_int_t)t->events));
 	json_object_set_new(o, "lost_events", json_integer((json_int_t)lost));
@@ -165,12 +188,12 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)t->duration_ns));
 	json_object_set_new(o, "file_version", json_integer(t->file_version));
 	json_object_set_new(o, "cpus", json_integer(t->nr_cpus));
-	json_object_set_new(o, "clock", json_string(t->clock));
+	json_object_set_new(o, "clock", jstr(t->clock));
 	json_object_set_new(o, "snapshot", json_boolean(t->has_snapshot));
-	json_object_set_new(o, "command", t->command[0] ? json_string(t->command) : json_null());
+	json_object_set_new(o, "command", t->command[0] ? jstr(t->command) : json_null());
 	json_object_set_new(o, "vma_locks", json_boolean(t->vma_locks));
 	json_object_set_new(o, "fn_unresolved", json_boolean(t->fn_unresolved));
-	json_object_set_new(o, "probes", t->probes[0] ? json_string(t->probes) : json_null());
+	json_object_set_new(o, "probes", t->probes[0] ? jstr(t->probes) : json_null());
 	for (i = 0; i < t->nr_missing; i++)
 		json_array_append_new(missing, json_string(t->missing[i]));
 	json_object_set_new(o, "missing_events", missing);
@@ -185,9 +208,9 @@ static json_t *kprobe_obj(const struct fl_summary *s)
 	if (!s->kprobe_forks)
 		return json_null();
 	for (i = 0; i < s->nr_longest; i++)
-		json_array_append_new(longest, json_pack("{s:I,s:i,s:s,s:I,s:I,s:i}",
+		json_array_append_new(longest, json_pack("{s:I,s:i,s:o,s:I,s:I,s:i}",
 			"ts_ns", (json_int_t)s->longest[i].ts, "parent_pid", s->longest[i].pid,
-			"comm", s->longest[i].comm, "max_ns", (json_int_t)s->longest[i].max_ns,
+			"comm", jstr(s->longest[i].comm), "max_ns", (json_int_t)s->longest[i].max_ns,
 			"total_ns", (json_int_t)s->longest[i].total_ns, "waits", (int)s->longest[i].waits));
 	o = json_object();
 	json_object_set_new(o, "forks", json_integer((json_int_t)s->kprobe_forks));
@@ -226,9 +249,9 @@ static json_t *policies_obj(const struct fl_report *rep)
 		uint64_t saved = r->skipped_locks * rep->cost.ns;
 		json_t *p = json_object(), *ev = json_array();
 
-		json_object_set_new(p, "summary", json_string(rep->policies->v[i].p->summary ?
+		json_object_set_new(p, "summary", jstr(rep->policies->v[i].p->summary ?
 						 rep->policies->v[i].p->summary : ""));
-		json_object_set_new(p, "plugin", json_string(rep->policies->v[i].path));
+		json_object_set_new(p, "plugin", jstr(rep->policies->v[i].path));
 		json_object_set_new(p, "forks", json_integer((json_int_t)r->forks));
 		json_object_set_new(p, "skipped_forks", json_integer((json_int_t)r->skipped_forks));
 		json_object_set_new(p, "locked_forks", json_integer((json_int_t)r->locked_forks));
@@ -248,7 +271,7 @@ static json_t *policies_obj(const struct fl_report *rep)
 
 			json_object_set_new(x, "fork_ts_ns", json_integer((json_int_t)r->evidence[e].fork_ts));
 			json_object_set_new(x, "fork_parent_pid", json_integer(r->evidence[e].parent_pid));
-			json_object_set_new(x, "fork_comm", json_string(r->evidence[e].parent_comm));
+			json_object_set_new(x, "fork_comm", jstr(r->evidence[e].parent_comm));
 			json_array_append_new(ev, x);
 		}
 		json_object_set_new(p, "evidence", ev);
@@ -275,7 +298,7 @@ static int json_end(void *ctx, const struct fl_report *rep)
 			kernel = "mixed";
 	}
 	trace = json_object();
-	json_object_set_new(trace, "kernel", json_string(kernel));
+	json_object_set_new(trace, "kernel", jstr(kernel));
 	json_object_set_new(trace, "tier", json_string(s->nr_traces ? fl_tier_name(s->traces[0].tier) : "tracepoint"));
 	json_object_set_new(trace, "events", json_integer((json_int_t)s->events));
 	json_object_set_new(trace, "lost_events", json_integer((json_int_t)s->lost_events));
@@ -312,7 +335,7 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {
 		const struct fl_comm_stat *cs = &s->comms[i];
 
-		json_array_append_new(top, json_pack("{s:s,s:I,s:I,s:I}", "comm", cs->comm,
+		json_array_append_new(top, json_pack("{s:o,s:I,s:I,s:I}", "comm", jstr(cs->comm),
 			"forks", (json_int_t)cs->forks, "vma_locks", (json_int_t)cs->vmas,
 			"window_total_ns", (json_int_t)cs->window_ns));
 	}

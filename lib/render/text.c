@@ -46,7 +46,7 @@ static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 			"tgid", "child", "threads", "uffd", "vmas", "window", "notes");
 		c->header = true;
 	}
-	fprintf(out, "%-18.6f %-16s %7d %7d %7d %7s %-7s %6u %10s ", f->ts / 1e9, f->comm,
+	fprintf(out, "%-18.6f %-16s %7d %7d %7d %7s %-7s %6u %10s", f->ts / 1e9, f->comm,
 		f->parent_pid, f->parent_tgid, f->child_pid, threads_str(th, sizeof(th), f->threads),
 		fl_uffd_name(f->uffd), f->vmas_locked, fl_fmt_ns(w, sizeof(w), f->window_ns));
 	if (f->partial)
@@ -251,7 +251,7 @@ static int text_end(void *ctx, const struct fl_report *rep)
 
 	kprobe_sections(out, s);
 	policies(out, rep);
-	if (s->nr_comms) {
+	if (s->nr_comms && c->opts.top > 0) {
 		fprintf(out, "\ntop forking commands     forks  VMAs/fork  window/fork\n");
 		for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {
 			const struct fl_comm_stat *cs = &s->comms[i];
@@ -276,10 +276,13 @@ static int text_end(void *ctx, const struct fl_report *rep)
 				snprintf(range, sizeof(range), "%u+", bk->lo);
 			else
 				snprintf(range, sizeof(range), "%u-%u", bk->lo, bk->hi);
-			fprintf(out, "  %-13s %8llu %10s %10s  ", range, (unsigned long long)bk->forks,
+			fprintf(out, "  %-13s %8llu %10s %10s", range, (unsigned long long)bk->forks,
 				bk->forks ? fl_fmt_ns(a, sizeof(a), bk->p50_ns) : "-",
 				bk->forks ? fl_fmt_ns(b, sizeof(b), bk->p99_ns) : "-");
-			bar(out, bk->p50_ns, maxp50, 30);
+			if (bk->p50_ns) {
+				fputs("  ", out);
+				bar(out, bk->p50_ns, maxp50, 30);
+			}
 			fputc('\n', out);
 		}
 	}

@@ -160,7 +160,7 @@ static void snapshot_proc(struct replay *rp, const char *line)
 	if (!mm)
 		return;
 	mm->users_known = true;
-	mm->vmas = num_of(line, "vmas", 0);
+	mm->vmas = num_of(line, "vmas", -1) > 0 ? num_of(line, "vmas", 0) : 0;
 	mm->kinds.anon = num_of(line, "anon", -1);
 	mm->kinds.cow = num_of(line, "cow", -1);
 	mm->kinds.shared = num_of(line, "shared", -1);

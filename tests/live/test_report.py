@@ -72,6 +72,26 @@ class Forks(LiveTest):
                          - rep["summary"]["threads_created"] >= N, True)
 
 
+class Versions(LiveTest):
+    def test_v7_from_trace_cmd_convert_reads_the_same(self):
+        _, truth, _ = self.record(self.workload("storm", "--forks", 12, "--vmas", 30))
+        v6 = self.report_json("t.dat")
+        for comp in ("any", "none"):
+            out = self.path("v7-%s.dat" % comp)
+            p = subprocess.run(["trace-cmd", "convert", "-i", self.path("t.dat"), "-o", out,
+                                "--file-version", "7", "--compression", comp],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(12), b"\x17\x08\x44tracing7\x00")
+            v7 = self.report_json(out)
+            self.assertEqual(v7["traces"][0]["file_version"], 7)
+            self.assertEqual(v7["forks"], v6["forks"])
+            self.assertEqual(v7["summary"], v6["summary"])
+            self.assertEqual(v7["policies"], v6["policies"])
+            self.assertEqual(len(self.forks_of(v7, truth["tgid"])), 12)
+
+
 class Build(LiveTest):
     def test_make_j2(self):
         src = self.path("proj")

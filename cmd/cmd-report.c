@@ -4,33 +4,39 @@
  * policies and print what the forks did.  The data flows one way:
  * replay (forks) -> summary + policies -> renderer.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
+#include "mail.h"
 #include "policy.h"
 #include "render.h"
 #include "replay.h"
 #include "summary.h"
+#include "svg.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: forklock report [--format text|json] [--forks] [--top N]\n"
+		"usage: forklock report [--format text|json|mail] [--forks] [--top N]\n"
 		"                       [--policy-plugin PATH]... [--policy NAME,...] [--no-default-policies]\n"
-		"                       [--lock-cost-ns N] [FILE...]\n"
+		"                       [--lock-cost-ns N] [--svg FILE [--svg-policy NAME]] [FILE...]\n"
 		"\n"
-		"  -F, --format FMT          text (default) or json (schema forklock-report/1)\n"
+		"  -F, --format FMT          text (default), json (schema forklock-report/1) or mail\n"
 		"      --forks               every fork, not only the summary\n"
 		"      --top N               top forking commands to show (default 10)\n"
 		"  -P, --policy-plugin PATH  load a skip-policy plugin (repeatable)\n"
 		"      --policy NAMES        judge with these policies only (comma separated)\n"
 		"      --no-default-policies do not load the plugin directory's policies\n"
 		"      --lock-cost-ns N      cost of one vma_start_write() for the savings (default %d)\n"
+		"      --svg FILE            plot window against VMAs locked, and the window histogram\n"
+		"      --svg-policy NAME     colour the plot by this policy's decisions (default single-user)\n"
 		"\n"
 		"FILE defaults to forklock.dat.  Several files are summed into one report.\n",
 		FL_DEFAULT_LOCK_COST_NS);
@@ -43,6 +49,8 @@ struct report_sink {
 	struct fl_policy_set *policies;
 	struct fl_policy_result *results;
 	struct fl_decision *decisions;
+	struct fl_svg *svg;
+	int svg_policy;		/* index of the policy that colours the plot, -1: none */
 	int error;
 };
 
@@ -55,6 +63,11 @@ static void on_fork(void *data, const struct fl_fork *f)
 	if (judged && fl_policy_judge(rs->policies, f, rs->decisions, rs->results) < 0)
 		rs->error = FL_EXIT_PLUGIN;
 	rs->renderer->fork(rs->ctx, f, rs->policies, judged ? rs->decisions : NULL);
+	if (rs->svg && judged && !rs->error &&
+	    fl_svg_point(rs->svg, fl_svg_policy_series(rs->svg_policy < 0 ? NULL :
+						       &rs->decisions[rs->svg_policy]),
+			 f->vmas_locked, f->window_ns) < 0)
+		rs->error = fl_err(FL_EXIT_FAILURE, "out of memory");
 }
 
 int cmd_report(int argc, char **argv)
@@ -67,6 +80,8 @@ int cmd_report(int argc, char **argv)
 		{ "policy",		required_argument,	NULL, 'p' },
 		{ "no-default-policies", no_argument,		NULL, 'n' },
 		{ "lock-cost-ns",	required_argument,	NULL, 'c' },
+		{ "svg",		required_argument,	NULL, 's' },
+		{ "svg-policy",		required_argument,	NULL, 'S' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -81,7 +96,10 @@ int cmd_report(int argc, char **argv)
 	const char *only = NULL;
 	bool defaults = true;
 	struct fl_summary summary;
-	struct report_sink rs = { .policies = &policies };
+	struct report_sink rs = { .policies = &policies, .svg_policy = -1 };
+	const char *svg_path = NULL, *svg_policy = NULL;
+	FILE *svg_out = NULL;
+	char *cmdline;
 	struct fl_sink sink = { .fork = on_fork, .ctx = &rs };
 	char **plugins = NULL;
 	int nr_plugins = 0;
@@ -95,7 +113,8 @@ int cmd_report(int argc, char **argv)
 		case 'F':
 			renderer = fl_renderer_find(optarg);
 			if (!renderer)
-				return fl_err(FL_EXIT_USAGE, "unknown format '%s' (text or json)", optarg);
+				return fl_err(FL_EXIT_USAGE, "unknown format '%s' (text, json or mail)",
+					      optarg);
 			break;
 		case 'k':
 			ropts.forks = true;
@@ -123,6 +142,12 @@ int cmd_report(int argc, char **argv)
 				return fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
 			report.cost.source = "--lock-cost-ns";
 			break;
+		case 's':
+			svg_path = optarg;
+			break;
+		case 'S':
+			svg_policy = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return FL_EXIT_OK;
@@ -131,6 +156,11 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	files = optind < argc ? argv + optind : default_files;
+	if (svg_policy && !svg_path)
+		return fl_err(FL_EXIT_USAGE, "--svg-policy needs --svg FILE");
+	cmdline = fl_shell_join("forklock", argc, argv);
+	fl_render_set_cmdline(cmdline);
+	free(cmdline);
 
 	/* every input and plugin must be usable before anything is printed */
 	for (i = 0; files[i]; i++) {
@@ -152,6 +182,28 @@ int cmd_report(int argc, char **argv)
 		ret = fl_policy_select(&policies, only);
 		if (ret)
 			goto out;
+	}
+	if (svg_path) {
+		for (i = 0; i < policies.nr; i++)
+			if (!strcmp(policies.v[i].p->name, svg_policy ? svg_policy : "single-user"))
+				rs.svg_policy = i;
+		if (svg_policy && rs.svg_policy < 0) {
+			ret = fl_err(FL_EXIT_USAGE, "--svg-policy %s: no such policy loaded", svg_policy);
+			goto out;
+		}
+		if (rs.svg_policy < 0 && policies.nr)
+			rs.svg_policy = 0;
+		rs.svg = fl_svg_new_policy("forklock report", rs.svg_policy < 0 ? NULL :
+					    policies.v[rs.svg_policy].p->name);
+		if (!rs.svg) {
+			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+			goto out;
+		}
+		svg_out = fopen(svg_path, "w");
+		if (!svg_out) {
+			ret = fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", svg_path, strerror(errno));
+			goto out;
+		}
 	}
 	rs.results = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.results));
 	rs.decisions = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.decisions));
@@ -187,6 +239,13 @@ int cmd_report(int argc, char **argv)
 	report.results = rs.results;
 	if (renderer->end(rs.ctx, &report) < 0)
 		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the report");
+	if (!ret && svg_out) {
+		int bad = fl_svg_write(rs.svg, svg_out);
+
+		if (fclose(svg_out) || bad)
+			ret = fl_err(FL_EXIT_OUTPUT, "cannot write %s", svg_path);
+		svg_out = NULL;
+	}
 out_summary:
 	fl_summary_free(&summary);
 out:
@@ -194,5 +253,10 @@ out:
 	free(rs.decisions);
 	fl_policy_set_free(&policies);
 	free(plugins);
+	if (svg_out) {
+		fclose(svg_out);
+		unlink(svg_path);	/* no half-written plot */
+	}
+	fl_svg_free(rs.svg);
 	return ret;
 }

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "check",	cmd_check,	"what this host can record, and with which tier" },
 	{ "record",	cmd_record,	"record fork windows into a trace.dat" },
 	{ "report",	cmd_report,	"replay trace.dat files: forks, VMA locks, windows" },
+	{ "compare",	cmd_compare,	"fork windows of a base and a patched recording, with intervals" },
+	{ "merge",	cmd_merge,	"many hosts' JSON reports summed into one" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mail.h"
 #include "render.h"
 
 static const struct fl_renderer *renderers[] = {
 	&fl_render_text,
 	&fl_render_json,
+	&fl_render_mail,
 };
 
 const struct fl_renderer *fl_renderer_find(const char *name)

@@ -32,7 +32,7 @@ failures = []
 VALUES = {"FILE": "/nonexistent-forklock-docs-test/out.dat", "SEC": "1", "KB": "8192",
           "N": "10", "FMT": "json", "PATH": "/nonexistent-forklock-docs-test/policy.so",
           "NAMES": "single-user,always-lock", "TIER": "tracepoint",
-          "MB": "64"}
+          "MB": "64", "NAME": "single-user"}
 
 
 def fail(what):

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * forklock JSON reports read back with jansson.  The inverse of
+ * lib/render/json.c: members it does not know are ignored, members it
+ * knows must have the type json.c writes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forklock-exit.h"
+#include "jreport.h"
+#include "log.h"
+
+int fl_jreport_sniff(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f)
+		return -1;
+	do
+		c = getc(f);
+	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	fclose(f);
+	return c == '{';
+}
+
+int fl_jreport_load(const char *path, bool need_forks, json_t **root)
+{
+	json_error_t err;
+	json_t *r, *schema;
+	FILE *f;
+
+	*root = NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
+	r = json_loadf(f, 0, &err);
+	fclose(f);
+	if (!r) {
+		if (json_error_code(&err) == json_error_premature_end_of_input)
+			return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: the JSON ends at line %d",
+				      path, err.line);
+		return fl_err(FL_EXIT_FORMAT, "%s is not a forklock JSON report (line %d: %s)",
+			      path, err.line, err.text);
+	}
+	schema = json_object_get(r, "schema");
+	if (!json_is_object(r) || !json_is_string(schema) ||
+	    strcmp(json_string_value(schema), FL_REPORT_SCHEMA)) {
+		json_decref(r);
+		return fl_err(FL_EXIT_FORMAT, "%s is JSON but not a forklock report (no \"schema\": "
+			      "\"%s\")", path, FL_REPORT_SCHEMA);
+	}
+	if (!json_is_object(json_object_get(r, "summary")) ||
+	    !json_is_array(json_object_get(r, "traces"))) {
+		json_decref(r);
+		return fl_err(FL_EXIT_FORMAT, "%s is not a whole forklock report: no \"summary\" "
+			      "or \"traces\"", path);
+	}
+	if (need_forks && !json_is_array(json_object_get(r, "forks"))) {
+		json_decref(r);
+		return fl_err(FL_EXIT_LAYOUT, "%s has no per-fork data: make it with "
+			      "'forklock report --format json --forks'", path);
+	}
+	*root = r;
+	return FL_EXIT_OK;
+}
+
+/* ---- typed members -------------------------------------------------------------- */
+
+struct where {
+	const char *path;
+	const char *what;	/* "fork", "trace" */
+	size_t i;
+};
+
+static int bad(const struct where *w, const char *key, const char *want)
+{
+	if (w->what)
+		return fl_err(FL_EXIT_FORMAT, "%s: %s %zu: \"%s\" is not %s", w->path, w->what, w->i,
+			      key, want);
+	return fl_err(FL_EXIT_FORMAT, "%s: \"%s\" is not %s", w->path, key, want);
+}
+
+/* an integer member; absent: @def; null: -1 if @nullable */
+static int get_int(const struct where *w, json_t *o, const char *key, long long def,
+		   bool nullable, long long *v)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (!x) {
+		*v = def;
+		return 0;
+	}
+	if (json_is_null(x) && nullable) {
+		*v = -1;
+		return 0;
+	}
+	if (!json_is_integer(x))
+		return bad(w, key, nullable ? "an integer or null" : "an integer");
+	*v = json_integer_value(x);
+	return 0;
+}
+
+static int get_bool(const struct where *w, json_t *o, const char *key, bool *v)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (!x) {
+		*v = false;
+		return 0;
+	}
+	if (!json_is_boolean(x))
+		return bad(w, key, "true or false");
+	*v = json_is_true(x);
+	return 0;
+}
+
+/* a string member; absent or null: "" */
+static int get_str(const struct where *w, json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *x = json_object_get(o, key);
+
+	buf[0] = '\0';
+	if (!x || json_is_null(x))
+		return 0;
+	if (!json_is_string(x))
+		return bad(w, key, "a string");
+	snprintf(buf, len, "%s", json_string_value(x));
+	return 0;
+}
+
+/* a name among @n of @name_of(k); absent: @def */
+static int get_enum(const struct where *w, json_t *o, const char *key, int n,
+		    const char *(*name_of)(int), int def, int *v)
+{
+	json_t *x = json_object_get(o, key);
+	int k;
+
+	*v = def;
+	if (!x)
+		return 0;
+	if (json_is_string(x))
+		for (k = 0; k < n; k++)
+			if (!strcmp(json_string_value(x), name_of(k))) {
+				*v = k;
+				return 0;
+			}
+	return bad(w, key, "a name forklock knows");
+}
+
+static const char *access_name(int k) { return fl_access_name(k); }
+static const char *uffd_name(int k) { return fl_uffd_name(k); }
+static const char *tier_name(int k) { return fl_tier_name(k); }
+static const char *decision_name(int k) { return fl_decision_name(k); }
+static const char *safety_name(int k) { return fl_safety_name(k); }
+
+static const char *quality_name(int k)
+{
+	static const char *q[] = { "unknown", "estimated", "exact" };
+
+	return q[k];
+}
+
+#define INT(o, key, def, nullable, dst) do {					\
+	long long v_ = 0;							\
+	if (get_int(&w, o, key, def, nullable, &v_))				\
+		return FL_EXIT_FORMAT;						\
+	dst = v_;								\
+} while (0)
+
+static int accessor_of(const struct where *wp, json_t *ja, struct fl_accessor *a)
+{
+	struct where w = *wp;
+	int k;
+
+	if (!json_is_object(ja))
+		return bad(&w, "concurrent", "an array of objects");
+	memset(a, 0, sizeof(*a));
+	if (get_enum(&w, ja, "kind", FL_ACC_NR, access_name, 0, &k))
+		return FL_EXIT_FORMAT;
+	a->kind = k;
+	INT(ja, "pid", 0, false, a->pid);
+	INT(ja, "tgid", -1, true, a->tgid);
+	if (get_str(&w, ja, "comm", a->comm, sizeof(a->comm)))
+		return FL_EXIT_FORMAT;
+	INT(ja, "ts_ns", 0, false, a->ts);
+	INT(ja, "blocked_ns", -1, true, a->blocked_ns);
+	return 0;
+}
+
+int fl_jreport_accessor(const char *path, const char *what, size_t i, json_t *ja,
+			struct fl_accessor *a)
+{
+	struct where w = { path, what, i };
+
+	return accessor_of(&w, ja, a);
+}
+
+int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
+{
+	struct where w = { path, "fork", i };
+	json_t *x;
+	bool aborted;
+	char buf[32];
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(jf))
+		return fl_err(FL_EXIT_FORMAT, "%s: fork %zu is not an object", path, i);
+	/* what every use of a fork needs */
+	if (!json_is_integer(json_object_get(jf, "window_ns")))
+		return bad(&w, "window_ns", "an integer");
+	if (!json_is_integer(json_object_get(jf, "vmas_locked")))
+		return bad(&w, "vmas_locked", "an integer");
+	INT(jf, "ts_ns", 0, false, f->ts);
+	INT(jf, "window_ns", 0, false, f->window_ns);
+	INT(jf, "lock_wait_ns", 0, false, f->lock_wait_ns);
+	INT(jf, "parent_pid", 0, false, f->parent_pid);
+	INT(jf, "parent_tgid", -1, true, f->parent_tgid);
+	if (get_str(&w, jf, "comm", f->comm, sizeof(f->comm)))
+		return FL_EXIT_FORMAT;
+	INT(jf, "child_pid", -1, true, f->child_pid);
+	INT(jf, "clone_flags", 0, false, f->clone_flags);
+	if (get_str(&w, jf, "oldmm", buf, sizeof(buf)))
+		return FL_EXIT_FORMAT;
+	f->oldmm = strtoull(buf, NULL, 16);
+	INT(jf, "threads", -1, true, f->threads);
+	INT(jf, "mm_users", -1, true, f->mm_users);
+	INT(jf, "mm_count", -1, true, f->mm_count);
+	if (get_enum(&w, jf, "uffd", 3, uffd_name, FL_UFFD_UNKNOWN, &k))
+		return FL_EXIT_FORMAT;
+	f->uffd = k;
+	INT(jf, "vmas_locked", 0, false, f->vmas_locked);
+	INT(jf, "vmas_copied", 0, false, f->vmas_copied);
+	if (get_enum(&w, jf, "tier", 2, tier_name, FL_TIER_TRACEPOINT, &k))
+		return FL_EXIT_FORMAT;
+	f->tier = k;
+	if (get_bool(&w, jf, "partial", &f->partial) || get_bool(&w, jf, "aborted", &aborted) ||
+	    get_bool(&w, jf, "lost_events", &f->lost_events))
+		return FL_EXIT_FORMAT;
+	if (aborted != (!f->partial && f->child_pid < 0))
+		return fl_err(FL_EXIT_FORMAT, "%s: fork %zu: \"aborted\" does not match "
+			      "\"partial\" and \"child_pid\"", path, i);
+	f->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
+	x = json_object_get(jf, "vma_kinds");
+	if (json_is_object(x)) {
+		if (get_enum(&w, x, "quality", 3, quality_name, FL_KINDS_UNKNOWN, &k))
+			return FL_EXIT_FORMAT;
+		f->kinds.quality = k;
+		INT(x, "shared", -1, true, f->kinds.shared);
+		INT(x, "anon", -1, true, f->kinds.anon);
+		INT(x, "cow", -1, true, f->kinds.cow);
+		INT(x, "special", -1, true, f->kinds.special);
+	}
+	x = json_object_get(jf, "concurrent");
+	if (x && !json_is_array(x))
+		return bad(&w, "concurrent", "an array");
+	for (k = 0; x && k < (int)json_array_size(x) && k < FL_FORK_ACCESSORS; k++)
+		if (accessor_of(&w, json_array_get(x, k), &f->accessor[f->nr_detail++]))
+			return FL_EXIT_FORMAT;
+	INT(jf, "concurrent_count", f->nr_detail, false, f->nr_accessors);
+	x = json_object_get(jf, "concurrent_by_kind");
+	if (x && !json_is_object(x))
+		return bad(&w, "concurrent_by_kind", "an object");
+	for (k = 0; x && k < FL_ACC_NR; k++)
+		INT(x, fl_access_name(k), 0, false, f->accessors_by_kind[k]);
+	INT(jf, "blocked_ns", 0, false, f->blocked_ns);
+	/* kprobe tier: what the probes inside dup_mmap() read */
+	x = json_object_get(jf, "kprobe");
+	if (x && !json_is_null(x)) {
+		if (!json_is_object(x))
+			return bad(&w, "kprobe", "an object or null");
+		f->kprobe = true;
+		INT(x, "dup_mmap_ret", 0, false, f->dup_mmap_ret);
+		INT(x, "parent_vma_locks", 0, false, f->parent_locks);
+		INT(x, "child_vma_locks", 0, false, f->child_locks);
+		INT(x, "rcu_fallbacks", 0, false, f->rcu_fallbacks);
+		INT(x, "vma_lock_waits", 0, false, f->nr_vma_waits);
+		INT(x, "vma_lock_wait_total_ns", 0, false, f->vma_wait_total_ns);
+		INT(x, "vma_lock_wait_max_ns", 0, false, f->vma_wait_max_ns);
+	}
+	return 0;
+}
+
+int fl_jreport_fork_waits(const char *path, size_t i, json_t *jf, struct fl_fork *f,
+			  uint64_t **waits)
+{
+	json_t *a = json_object_get(json_object_get(jf, "kprobe"), "vma_lock_wait_ns");
+	size_t k;
+
+	*waits = NULL;
+	f->vma_wait_ns = NULL;
+	if (!f->nr_vma_waits)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) != f->nr_vma_waits)
+		return fl_err(FL_EXIT_LAYOUT, "%s: fork %zu: its %u timed VMA lock waits are not in "
+			      "the report, one by one: their percentiles cannot be summed again",
+			      path, i, f->nr_vma_waits);
+	*waits = malloc(f->nr_vma_waits * sizeof(**waits));
+	if (!*waits)
+		return fl_err(FL_EXIT_FAILURE, "out of memory");
+	for (k = 0; k < f->nr_vma_waits; k++) {
+		json_t *v = json_array_get(a, k);
+
+		if (!json_is_integer(v)) {
+			free(*waits);
+			*waits = NULL;
+			return fl_err(FL_EXIT_FORMAT, "%s: fork %zu: \"vma_lock_wait_ns\" is not an "
+				      "array of integers", path, i);
+		}
+		(*waits)[k] = json_integer_value(v);
+	}
+	f->vma_wait_ns = *waits;
+	return 0;
+}
+
+int fl_jreport_decisions(const char *path, size_t i, json_t *jf, const struct fl_policy_set *set,
+			 struct fl_decision *d)
+{
+	struct where w = { path, "fork", i };
+	json_t *pol = json_object_get(jf, "policies");
+	int p, k;
+
+	if (!pol || json_is_null(pol))
+		return 1;
+	if (!json_is_object(pol))
+		return bad(&w, "policies", "an object or null");
+	for (p = 0; p < set->nr; p++) {
+		json_t *x = json_object_get(pol, set->v[p].p->name);
+
+		memset(&d[p], 0, sizeof(d[p]));
+		if (!json_is_object(x))
+			return fl_err(FL_EXIT_FORMAT, "%s: fork %zu has no decision of policy %s",
+				      path, i, set->v[p].p->name);
+		if (get_enum(&w, x, "decision", 3, decision_name, FORKLOCK_LOCK, &k))
+			return FL_EXIT_FORMAT;
+		d[p].decision = k;
+		INT(x, "skipped_locks", 0, false, d[p].skipped_locks);
+		if (get_bool(&w, x, "estimated", &d[p].estimated))
+			return FL_EXIT_FORMAT;
+		if (get_enum(&w, x, "safety", 4, safety_name, FL_SAFETY_NA, &k))
+			return FL_EXIT_FORMAT;
+		d[p].safety = k;
+	}
+	return 0;
+}
+
+int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_info *t)
+{
+	struct where w = { path, "trace", i };
+	json_t *x;
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	if (!json_is_object(jt))
+		return fl_err(FL_EXIT_FORMAT, "%s: trace %zu is not an object", path, i);
+	if (get_str(&w, jt, "file", t->path, sizeof(t->path)) ||
+	    get_str(&w, jt, "kernel", t->kernel, sizeof(t->kernel)) ||
+	    get_str(&w, jt, "clock", t->clock, sizeof(t->clock)) ||
+	    get_str(&w, jt, "command", t->command, sizeof(t->command)))
+		return FL_EXIT_FORMAT;
+	if (get_enum(&w, jt, "tier", 2, tier_name, FL_TIER_TRACEPOINT, &k))
+		return FL_EXIT_FORMAT;
+	t->tier = k;
+	INT(jt, "events", 0, false, t->events);
+	INT(jt, "lost_events", 0, false, t->lost_events);
+	INT(jt, "duration_ns", 0, false, t->duration_ns);
+	INT(jt, "file_version", 0, false, t->file_version);
+	INT(jt, "cpus", 0, false, t->nr_cpus);
+	if (get_str(&w, jt, "probes", t->probes, sizeof(t->probes)))
+		return FL_EXIT_FORMAT;
+	if (get_bool(&w, jt, "lost_events_unknown", &t->lost_unknown) ||
+	    get_bool(&w, jt, "snapshot", &t->has_snapshot) ||
+	    get_bool(&w, jt, "vma_locks", &t->vma_locks) ||
+	    get_bool(&w, jt, "fn_unresolved", &t->fn_unresolved))
+		return FL_EXIT_FORMAT;
+	x = json_object_get(jt, "missing_events");
+	if (x && !json_is_array(x))
+		return bad(&w, "missing_events", "an array");
+	for (k = 0; x && k < (int)json_array_size(x) && k < FL_MAX_MISSING; k++) {
+		json_t *m = json_array_get(x, k);
+		char *s;
+
+		if (!json_is_string(m)) {
+			fl_jreport_trace_free(t);
+			return bad(&w, "missing_events", "an array of strings");
+		}
+		s = strdup(json_string_value(m));
+		if (!s) {
+			fl_jreport_trace_free(t);
+			return fl_err(FL_EXIT_FAILURE, "out of memory");
+		}
+		t->missing[t->nr_missing++] = s;
+	}
+	return 0;
+}
+
+void fl_jreport_trace_free(struct fl_trace_info *t)
+{
+	int k;
+
+	for (k = 0; k < t->nr_missing; k++)
+		free((char *)t->missing[k]);
+	t->nr_missing = 0;
+}
+
+int fl_jreport_trace_counts(const char *path, json_t *root, struct fl_trace_info *t)
+{
+	struct where w = { path, NULL, 0 };
+	json_t *s = json_object_get(root, "summary"), *x;
+
+	INT(s, "clone_vm_spawns", 0, false, t->clone_vm_spawns);
+	INT(s, "threads_created", 0, false, t->threads_created);
+	INT(s, "vforks", 0, false, t->vforks);
+	INT(s, "kthread_spawns", 0, false, t->kthread_spawns);
+	INT(s, "unmatched_newtasks", 0, false, t->unmatched_newtasks);
+	INT(s, "failed_write_locks", 0, false, t->failed_write_locks);
+	/* the seed experiment: counts by (only_user, locked) */
+	x = json_object_get(s, "dup_probe");
+	if (x && !json_is_null(x)) {
+		size_t i;
+
+		if (!json_is_array(x))
+			return bad(&w, "summary.dup_probe", "an array or null");
+		t->has_dup_probe = true;
+		for (i = 0; i < json_array_size(x); i++) {
+			json_t *e = json_array_get(x, i);
+			long long u = 0, l = 0, n = 0;
+
+			if (get_int(&w, e, "only_user", -1, false, &u) ||
+			    get_int(&w, e, "locked", -1, false, &l) ||
+			    get_int(&w, e, "count", 0, false, &n))
+				return FL_EXIT_FORMAT;
+			if (u < 0 || u > 1 || l < 0 || l > 1)
+				return bad(&w, "summary.dup_probe", "a list of only_user/locked 0 or 1");
+			t->dup_probe[u][l] += n;
+		}
+	}
+	return 0;
+}
+
+/* ---- the summary against the forks ---------------------------------------------- */
+
+static int check_u64(const char *path, json_t *o, const char *prefix, const char *key,
+		     uint64_t want)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (!x)
+		return 0;	/* an older or newer report may lack it */
+	if (!json_is_integer(x) || (uint64_t)json_integer_value(x) != want)
+		return fl_err(FL_EXIT_FORMAT, "%s: its summary does not match its forks: "
+			      "%s%s is %lld, the forks say %llu (edited, or cut short?)", path,
+			      prefix, key, json_is_integer(x) ? json_integer_value(x) : -1LL,
+			      (unsigned long long)want);
+	return 0;
+}
+
+static int check_pct(const char *path, json_t *sum, const char *key, const struct fl_pct *p)
+{
+	json_t *o = json_object_get(sum, key);
+	char prefix[64];
+
+	if (!json_is_object(o))
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s.", key);
+	return check_u64(path, o, prefix, "p50", p->p50) ||
+	       check_u64(path, o, prefix, "p99", p->p99) ||
+	       check_u64(path, o, prefix, "max", p->max) ? FL_EXIT_FORMAT : 0;
+}
+
+int fl_jreport_check_summary(const char *path, json_t *root, const struct fl_summary *s)
+{
+	json_t *sum = json_object_get(root, "summary");
+	static const struct {
+		const char *key;
+		size_t off;
+	} counts[] = {
+#define C(k, m) { k, offsetof(struct fl_summary, m) }
+		C("forks", forks), C("vma_locks", vma_locks), C("vmas_copied", vmas_copied),
+		C("single_threaded_forks", single_threaded_forks),
+		C("multi_threaded_forks", multi_threaded_forks),
+		C("unknown_threads_forks", unknown_threads_forks),
+		C("uffd_forks", uffd_forks), C("uffd_unknown_forks", uffd_unknown_forks),
+		C("partial_forks", partial_forks), C("aborted_forks", aborted_forks),
+		C("lossy_forks", lossy_forks), C("window_total_ns", window_total_ns),
+		C("forks_with_concurrent", forks_with_accessors),
+		C("forks_with_vma_reachers", forks_with_vma_reachers),
+		C("blocked_ns", blocked_ns),
+#undef C
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (check_u64(path, sum, "summary.", counts[i].key,
+			      *(const uint64_t *)((const char *)s + counts[i].off)))
+			return FL_EXIT_FORMAT;
+	if (check_pct(path, sum, "vmas_locked_per_fork", &s->vmas) ||
+	    check_pct(path, sum, "window_ns", &s->window) ||
+	    check_pct(path, sum, "lock_wait_ns", &s->lock_wait))
+		return FL_EXIT_FORMAT;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading forklock's own JSON reports (schema forklock-report/1) back:
+ * compare takes one on either side, merge sums many.  A fork of the
+ * "forks" array becomes the struct fl_fork replay made (what the JSON
+ * renderer prints of it), a trace of "traces" its struct fl_trace_info.
+ *
+ * Every function that fails prints one error line naming the file and
+ * returns an FL_EXIT_* code.
+ */
+#ifndef FORKLOCK_JREPORT_H
+#define FORKLOCK_JREPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "fork.h"
+#include "policy.h"
+#include "replay.h"
+#include "summary.h"
+
+#define FL_REPORT_SCHEMA "forklock-report/1"
+
+/* 1: @path starts like JSON ('{'), 0: it does not, -1: cannot be read (errno). */
+int fl_jreport_sniff(const char *path);
+
+/*
+ * Load and check @path: a JSON object of schema forklock-report/1 with a
+ * "summary", and (@need_forks) a "forks" array.  Exit codes: FL_EXIT_INPUT
+ * (cannot open), FL_EXIT_TRUNCATED (the JSON ends early), FL_EXIT_FORMAT
+ * (not JSON, or not a forklock report), FL_EXIT_LAYOUT (no "forks").
+ */
+int fl_jreport_load(const char *path, bool need_forks, json_t **root);
+
+/* forks[i] as replay made it. */
+int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f);
+
+/*
+ * A kprobe-tier fork's timed VMA lock waits, one by one ("kprobe":
+ * {"vma_lock_wait_ns": [...]}), which fl_summary_add_fork() needs when
+ * f->nr_vma_waits: sets f->vma_wait_ns to *@waits (free() it after the
+ * fork is summed).  FL_EXIT_LAYOUT when the report does not have them.
+ */
+int fl_jreport_fork_waits(const char *path, size_t i, json_t *jf, struct fl_fork *f,
+			  uint64_t **waits);
+
+/* An accessor object (of "concurrent", or a policy's "evidence"). */
+int fl_jreport_accessor(const char *path, const char *what, size_t i, json_t *ja,
+			struct fl_accessor *a);
+
+/*
+ * forks[i]'s decision by each policy of @set (by name).  Returns 0, 1 if
+ * the fork was not judged ("policies": null), or FL_EXIT_FORMAT.
+ */
+int fl_jreport_decisions(const char *path, size_t i, json_t *jf, const struct fl_policy_set *set,
+			 struct fl_decision *d);
+
+/*
+ * traces[i].  Its missing-event names are strdup()ed: free them with
+ * fl_jreport_trace_free().
+ */
+int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_info *t);
+void fl_jreport_trace_free(struct fl_trace_info *t);
+
+/*
+ * The counts of a report's summary that are not per fork (clone_vm_spawns,
+ * threads_created, vforks, kthread_spawns, unmatched_newtasks,
+ * failed_write_locks), into @t.
+ */
+int fl_jreport_trace_counts(const char *path, json_t *root, struct fl_trace_info *t);
+
+/*
+ * Check that a report's summary says what its forks say (@s: the forks
+ * summed again with fl_summary_add_fork() and fl_summary_finish()).
+ * Returns 0 or FL_EXIT_FORMAT naming the first member that differs.
+ */
+int fl_jreport_check_summary(const char *path, json_t *root, const struct fl_summary *s);
+
+#endif

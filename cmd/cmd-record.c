@@ -81,7 +81,7 @@ int cmd_record(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fl_record_opts opts = { .output = "forklock.dat" };
+	struct fl_record_opts opts = { .output = "forklock.dat", .argc = argc, .argv = argv };
 	struct fl_record_stats st;
 	unsigned long val;
 	char *end;

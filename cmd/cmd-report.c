@@ -121,7 +121,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 't':
 			ropts.top = (int)strtol(optarg, &end, 10);
-			if (*end || ropts.top < 0)
+			if (*end || !*optarg || ropts.top < 0)
 				return fl_err(FL_EXIT_USAGE, "--top needs a number, not '%s'", optarg);
 			break;
 		case 'P':
@@ -233,7 +233,11 @@ int cmd_report(int argc, char **argv)
 		free(rs.ctx);
 		goto out_summary;
 	}
-	fl_summary_finish(&summary);
+	if (fl_summary_finish(&summary) < 0) {
+		ret = fl_err(FL_EXIT_FAILURE, "out of memory: the report would miss forks");
+		free(rs.ctx);
+		goto out_summary;
+	}
 	report.s = &summary;
 	report.policies = &policies;
 	report.results = rs.results;

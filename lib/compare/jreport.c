@@ -360,7 +360,8 @@ int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_inf
 	if (get_str(&w, jt, "file", t->path, sizeof(t->path)) ||
 	    get_str(&w, jt, "kernel", t->kernel, sizeof(t->kernel)) ||
 	    get_str(&w, jt, "clock", t->clock, sizeof(t->clock)) ||
-	    get_str(&w, jt, "command", t->command, sizeof(t->command)))
+	    get_str(&w, jt, "command", t->command, sizeof(t->command)) ||
+	    get_str(&w, jt, "record_command", t->record_command, sizeof(t->record_command)))
 		return FL_EXIT_FORMAT;
 	if (get_enum(&w, jt, "tier", 2, tier_name, FL_TIER_TRACEPOINT, &k))
 		return FL_EXIT_FORMAT;

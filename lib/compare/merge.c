@@ -221,8 +221,8 @@ static int check_one(struct fl_merge *m, struct fl_merge_host *h, json_t *root)
 		}
 	}
 	if (!ret) {
-		fl_summary_finish(&s);
-		ret = fl_jreport_check_summary(h->path, root, &s);
+		ret = fl_summary_finish(&s) < 0 ? fl_err(FL_EXIT_FAILURE, "out of memory") :
+		      fl_jreport_check_summary(h->path, root, &s);
 	}
 	for (p = 0; p < m->policies.nr && !ret; p++) {
 		struct fl_policy_result r;
@@ -352,8 +352,8 @@ int fl_merge_run(struct fl_merge *m, char **paths, const struct fl_renderer *r, 
 		}
 		json_decref(root);
 	}
-	if (!ret)
-		fl_summary_finish(&m->summary);
+	if (!ret && fl_summary_finish(&m->summary) < 0)
+		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
 	return ret;
 }
 

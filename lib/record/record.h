@@ -94,7 +94,8 @@ int fl_instance_destroy(struct tracefs_instance *instance);
  *   forklock-snapshot task pid=P tgid=G comm=COMM
  *   forklock-snapshot end procs=N tasks=M ms=DURATION
  *   forklock-snapshot tier name=tracepoint|kprobe probes=btf|offsets|- group=GROUP|-
- *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND)
+ *   forklock-snapshot record argv=forklock record ...	(quoted for sh)
+ *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
  * Each proc line comes before the task lines of its threads.  VMA counts
  * are -1 where /proc/PID/maps could not be read.
  */
@@ -151,6 +152,8 @@ struct fl_record_opts {
 	uint64_t max_size;		/* bytes of trace data, 0 = no limit */
 	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */
 	char **command;			/* NULL or argv of COMMAND */
+	int argc;			/* this forklock record's own arguments, */
+	char **argv;			/* kept in the trace to say how it was made */
 	bool quiet;
 };
 

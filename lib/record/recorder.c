@@ -43,6 +43,7 @@
 #include "log.h"
 #include "record.h"
 #include "ringpage.h"
+#include "shell.h"
 #include "tracedat.h"
 
 #define TRACE_CLOCK "mono"
@@ -572,7 +573,8 @@ static int snapshot_pages(struct recorder *r, struct ringpage_builder *b)
 	if (!ip || !buf)
 		goto out;
 	for (i = 0; i < r->snap.nr; i++) {
-		size_t tl = strlen(r->snap.lines[i]);
+		/* one event must fit a page: a very long command line is cut */
+		size_t tl = strnlen(r->snap.lines[i], r->page_size - buf->offset - 64);
 		size_t size = (buf->offset + tl + 2 + 3) & ~3UL;
 		unsigned char *ev = calloc(1, size);
 		uint16_t type = (uint16_t)print->id;
@@ -971,19 +973,22 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 			r.kprobe_tier ? "kprobe" : "tracepoint",
 			!r.kprobe_tier ? "-" : r.probes.style == FL_PROBE_BTF ? "btf" : "offsets",
 			r.kprobe_tier ? r.probes.group : "-");
-	if (opts->command) {
-		char *argv_text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&argv_text, &len);
-		char **a;
+	if (opts->argv) {
+		char *text = fl_shell_join("forklock", opts->argc, opts->argv);
 
-		for (a = opts->command; f && *a; a++)
-			fprintf(f, "%s%s", a == opts->command ? "" : " ", *a);
-		if (f)
-			fclose(f);
+		fl_snapshot_add(&r.snap, "forklock-snapshot record argv=%s", text ? text : "");
+		free(text);
+	}
+	if (opts->command) {
+		int argc = 0;
+		char *text;
+
+		while (opts->command[argc])
+			argc++;
+		text = fl_shell_join("", argc, opts->command);
 		fl_snapshot_add(&r.snap, "forklock-snapshot command pid=%d argv=%s",
-				(int)r.child, argv_text ? argv_text : "");
-		free(argv_text);
+				(int)r.child, text ? text : "");
+		free(text);
 		ret = release_command(&r);
 		if (ret)
 			goto fail;

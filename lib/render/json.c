@@ -113,15 +113,21 @@ static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set
 	json_object_set_new(o, "concurrent_count", json_integer(f->nr_accessors));
 	json_object_set_new(o, "concurrent_by_kind", kinds);
 	json_object_set_new(o, "blocked_ns", json_integer((json_int_t)f->blocked_ns));
-	if (f->kprobe)
-		json_object_set_new(o, "kprobe", json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I}",
+	if (f->kprobe) {
+		json_t *waits = json_array();
+
+		for (i = 0; i < f->nr_vma_waits; i++)
+			json_array_append_new(waits, json_integer((json_int_t)f->vma_wait_ns[i]));
+		json_object_set_new(o, "kprobe", json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:o}",
 			"dup_mmap_ret", f->dup_mmap_ret, "parent_vma_locks", (int)f->parent_locks,
 			"child_vma_locks", (int)f->child_locks, "rcu_fallbacks", (int)f->rcu_fallbacks,
 			"vma_lock_waits", (int)f->nr_vma_waits,
 			"vma_lock_wait_total_ns", (json_int_t)f->vma_wait_total_ns,
-			"vma_lock_wait_max_ns", (json_int_t)f->vma_wait_max_ns));
-	else
+			"vma_lock_wait_max_ns", (json_int_t)f->vma_wait_max_ns,
+			"vma_lock_wait_ns", waits));
+	} else {
 		json_object_set_new(o, "kprobe", json_null());
+	}
 	if (d) {
 		json_t *pol = json_object();
 		int p;
@@ -191,6 +197,8 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	json_object_set_new(o, "clock", jstr(t->clock));
 	json_object_set_new(o, "snapshot", json_boolean(t->has_snapshot));
 	json_object_set_new(o, "command", t->command[0] ? jstr(t->command) : json_null());
+	json_object_set_new(o, "record_command", t->record_command[0] ? jstr(t->record_command) :
+			    json_null());
 	json_object_set_new(o, "vma_locks", json_boolean(t->vma_locks));
 	json_object_set_new(o, "fn_unresolved", json_boolean(t->fn_unresolved));
 	json_object_set_new(o, "probes", t->probes[0] ? jstr(t->probes) : json_null());

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mail.h"
+#include "shell.h"
 
 #define LABEL "%-19s "		/* the label column of the summary */
 #define SUBLABEL "  %-17s "
@@ -27,49 +28,6 @@ void fl_render_set_cmdline(const char *cmdline)
 const char *fl_render_cmdline(void)
 {
 	return this_cmdline;
-}
-
-static bool shell_safe(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("%+,-./:=@_", *s))
-			return false;
-	return true;
-}
-
-char *fl_shell_join(const char *prog, int argc, char **argv)
-{
-	size_t len = strlen(prog) + 1;
-	char *buf, *p;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += 4 * strlen(argv[i]) + 3;
-	buf = malloc(len);
-	if (!buf)
-		return NULL;
-	p = stpcpy(buf, prog);
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		*p++ = ' ';
-		if (shell_safe(a)) {
-			p = stpcpy(p, a);
-			continue;
-		}
-		*p++ = '\'';
-		for (; *a; a++) {
-			if (*a == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *a;
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return buf;
 }
 
 /* printable ASCII only: tabs become spaces, anything else '?' */
@@ -490,6 +448,11 @@ static void mail_produced_by(FILE *out, const struct fl_summary *s)
 
 		if (!t->has_snapshot) {
 			note_foreign = true;
+			continue;
+		}
+		if (t->record_command[0]) {
+			/* as it was typed, kept in the trace */
+			fl_mail_command(out, 2, t->record_command);
 			continue;
 		}
 		rec = fl_shell_join("forklock record -o", 1, &path);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "render.h"
+#include "shell.h"
 
 #define FL_MAIL_COLUMNS 72
 #define FL_MAIL_NBSP '\x1f'	/* a space fl_mail_printf() does not break a line at */
@@ -36,8 +37,6 @@ void fl_mail_command(FILE *out, int indent, const char *cmd);
 /* fl_fmt_ns() with a non-breaking space between number and unit */
 const char *fl_mail_ns(char *buf, size_t len, uint64_t ns);
 
-/* "forklock report --format mail 'my file.dat'": @argv quoted for sh. */
-char *fl_shell_join(const char *prog, int argc, char **argv);
 
 /*
  * The command line of this forklock run, as the mail output prints it

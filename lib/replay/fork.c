@@ -29,3 +29,35 @@ const char *fl_tier_name(enum fl_tier tier)
 {
 	return tier == FL_TIER_KPROBE ? "kprobe" : "tracepoint";
 }
+
+/*
+ * Make a comm printable UTF-8 in place: the kernel cuts a comm at 15
+ * bytes, maybe inside a character, and a name may hold any byte.  What is
+ * not a whole UTF-8 character (or is a control character) becomes '?', so
+ * every output shows and groups the same name.
+ */
+void fl_comm_clean(char *comm)
+{
+	unsigned char *p = (unsigned char *)comm;
+
+	while (*p) {
+		int need = *p < 0x80 ? 0 : *p >= 0xc2 && *p <= 0xdf ? 1 :
+			   *p >= 0xe0 && *p <= 0xef ? 2 : *p >= 0xf0 && *p <= 0xf4 ? 3 : -1;
+		int i;
+
+		if (need == 0) {
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+			p++;
+			continue;
+		}
+		for (i = 1; need > 0 && i <= need; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+		if (need < 0 || i <= need) {
+			*p++ = '?';	/* a byte that starts no whole character */
+			continue;
+		}
+		p += need + 1;
+	}
+}

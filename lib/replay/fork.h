@@ -44,6 +44,7 @@ static inline bool fl_access_reaches_vma(enum fl_access kind)
 }
 
 const char *fl_access_name(enum fl_access kind);
+void fl_comm_clean(char *comm);
 const char *fl_uffd_name(enum fl_uffd uffd);
 const char *fl_tier_name(enum fl_tier tier);
 

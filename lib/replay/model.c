@@ -141,6 +141,7 @@ static void copy_comm(char *dst, const char *line)
 		n = 15;
 	memcpy(dst, v, n);
 	dst[n] = '\0';
+	fl_comm_clean(dst);
 }
 
 static void snapshot_proc(struct replay *rp, const char *line)
@@ -238,6 +239,11 @@ void model_snapshot_line(struct replay *rp, const char *line)
 		if (v && *v != '-')
 			snprintf(rp->info->probes, sizeof(rp->info->probes), "%.*s",
 				 (int)strcspn(v, " \n"), v);
+	} else if (!strncmp(line, "record ", 7)) {
+		v = value_of(line, "argv");
+		if (v)
+			snprintf(rp->info->record_command, sizeof(rp->info->record_command), "%.*s",
+				 (int)strcspn(v, "\n"), v);
 	} else if (!strncmp(line, "command ", 8)) {
 		v = value_of(line, "argv");
 		if (v)
@@ -272,6 +278,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 	if (!c)
 		return;
 	snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	fl_comm_clean(c->comm);
 	c->kthread = parent->kthread;
 	if (flags & FL_CLONE_THREAD)
 		c->tgid = parent->tgid;
@@ -361,6 +368,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 	base = strrchr(filename, '/');
 	base = base ? base + 1 : filename;
 	snprintf(t->comm, sizeof(t->comm), "%s", base);
+	fl_comm_clean(t->comm);
 }
 
 void model_exit(struct replay *rp, int pid)

@@ -84,6 +84,7 @@ static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
 	char comm[16];
 
 	fl_field_str(d, rec, &d->nt_comm, comm, sizeof(comm));
+	fl_comm_clean(comm);
 	/* the child's comm is the parent's, as it is now (prctl renames too) */
 	if (comm[0])
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
@@ -130,7 +131,7 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	int32_t pid;
 	enum fl_ev kind;
 	struct task *t;
-	char buf[512];
+	char buf[4096];
 
 	info->events++;
 	fl_release_note(&rp->release, cpu, rec->offset);

@@ -26,7 +26,8 @@ struct fl_trace_info {
 	char path[512];
 	char kernel[96];		/* release, "unknown" */
 	char clock[32];
-	char command[512];		/* COMMAND given to forklock record, "" */
+	char command[512];		/* COMMAND given to forklock record (quoted for sh), "" */
+	char record_command[1024];	/* the forklock record command line, "" */
 	int file_version;		/* trace.dat version */
 	int nr_cpus;
 	enum fl_tier tier;

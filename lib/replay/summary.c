@@ -36,8 +36,10 @@ static struct fl_comm_stat *comm_stat(struct fl_summary *s, const char *comm)
 		int alloc = s->alloc_comms ? s->alloc_comms * 2 : 32;
 		struct fl_comm_stat *n = realloc(s->comms, alloc * sizeof(*n));
 
-		if (!n)
+		if (!n) {
+			s->oom = true;
 			return NULL;
+		}
 		s->comms = n;
 		s->alloc_comms = alloc;
 	}
@@ -55,8 +57,10 @@ static void add_waits(struct fl_summary *s, const struct fl_fork *f)
 		while (alloc < s->nr_vma_waits + f->nr_vma_waits)
 			alloc *= 2;
 		n = realloc(s->vma_waits, alloc * sizeof(*n));
-		if (!n)
+		if (!n) {
+			s->oom = true;
 			return;
+		}
 		s->vma_waits = n;
 		s->alloc_vma_waits = alloc;
 	}
@@ -130,6 +134,8 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 		if (n) {
 			s->points = n;
 			s->alloc_points = alloc;
+		} else {
+			s->oom = true;
 		}
 	}
 	if (s->nr_points < s->alloc_points) {
@@ -161,8 +167,10 @@ void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info
 {
 	struct fl_trace_info *n = realloc(s->traces, (s->nr_traces + 1) * sizeof(*n));
 
-	if (!n)
+	if (!n) {
+		s->oom = true;
 		return;
+	}
 	s->traces = n;
 	s->traces[s->nr_traces++] = *info;
 	s->events += info->events;
@@ -213,7 +221,7 @@ static void pct_of(uint64_t *v, uint64_t n, struct fl_pct *p)
 	p->max = n ? v[n - 1] : 0;
 }
 
-void fl_summary_finish(struct fl_summary *s)
+int fl_summary_finish(struct fl_summary *s)
 {
 	uint64_t n = s->nr_points, i, *v;
 	uint32_t maxv = 0;
@@ -223,10 +231,10 @@ void fl_summary_finish(struct fl_summary *s)
 	if (s->nr_vma_waits)
 		pct_of(s->vma_waits, s->nr_vma_waits, &s->vma_wait);
 	if (!n)
-		return;
+		return s->oom ? -1 : 0;
 	v = malloc(n * sizeof(*v));
 	if (!v)
-		return;
+		return -1;
 	for (i = 0; i < n; i++)
 		v[i] = s->points[i].vmas_locked;
 	pct_of(v, n, &s->vmas);
@@ -264,6 +272,7 @@ void fl_summary_finish(struct fl_summary *s)
 			break;
 	}
 	free(v);
+	return s->oom ? -1 : 0;
 }
 
 void fl_summary_free(struct fl_summary *s)

@@ -96,6 +96,7 @@ struct fl_summary {
 	bool has_dup_probe;
 	uint64_t dup_probe[2][2];	/* [only_user][locked] */
 	/* accumulation */
+	bool oom;			/* an allocation failed: some values are missing */
 	struct fl_fork_point *points;
 	uint64_t nr_points, alloc_points;
 	int alloc_comms;
@@ -104,8 +105,11 @@ struct fl_summary {
 void fl_summary_init(struct fl_summary *s);
 void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f);
 void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info);
-/* Percentiles, buckets, command order: call once after the last fork. */
-void fl_summary_finish(struct fl_summary *s);
+/*
+ * Percentiles, buckets, command order: call once after the last fork.
+ * Returns -1 if memory ran out on the way (the numbers are not all there).
+ */
+int fl_summary_finish(struct fl_summary *s);
 void fl_summary_free(struct fl_summary *s);
 
 /* Nearest-rank percentile of a sorted array. */

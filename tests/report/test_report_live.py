@@ -52,8 +52,9 @@ class Mail(LiveTest):
         workload = [l for l in lines if l.startswith("Workload:")][0]
         self.assertTrue(workload.endswith("storm --forks 30 --vmas 60"), workload)
         t = self.path("t.dat")
+        # forklock record's own command line, as LiveTest.record() ran it
         self.assertEqual(mailcheck.command_lines(p.stdout), [
-            ["forklock", "record", "-o", t, "--", fltest.WORKLOAD, "storm", "--forks", "30",
+            ["forklock", "record", "-f", "-o", t, "--", fltest.WORKLOAD, "storm", "--forks", "30",
              "--vmas", "60"],
             ["forklock", "report", "--format", "mail", t]])
 

@@ -89,10 +89,11 @@ int cmd_report(int argc, char **argv)
 	const struct fl_renderer *renderer = &fl_render_text;
 	static char *default_files[] = { "forklock.dat", NULL };
 	struct fl_report report = {
-		.cost = { FL_DEFAULT_LOCK_COST_NS,
-			  "default: down_write+up_write of an uncontended per-VMA lock" },
+		.cost = { FL_DEFAULT_LOCK_COST_NS, FL_DEFAULT_LOCK_COST_SOURCE },
 	};
 	struct fl_policy_set policies = { 0 };
+	char cost_source[192];
+	bool cost_given = false;
 	const char *only = NULL;
 	bool defaults = true;
 	struct fl_summary summary;
@@ -141,6 +142,7 @@ int cmd_report(int argc, char **argv)
 			if (*end || !*optarg || *optarg == '-')
 				return fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
 			report.cost.source = "--lock-cost-ns";
+			cost_given = true;
 			break;
 		case 's':
 			svg_path = optarg;
@@ -238,6 +240,8 @@ int cmd_report(int argc, char **argv)
 		free(rs.ctx);
 		goto out_summary;
 	}
+	if (!cost_given)
+		fl_lock_cost_calibrate(&summary, &report.cost, cost_source, sizeof(cost_source));
 	report.s = &summary;
 	report.policies = &policies;
 	report.results = rs.results;

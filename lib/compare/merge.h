@@ -44,6 +44,7 @@ struct fl_merge {
 	struct fl_decision *decisions;
 	struct fl_lock_cost cost;
 	char *cost_source;
+	char cost_text[192];		/* a calibration over the merged forks */
 	struct fl_summary summary;
 	struct fl_trace_info *traces;	/* what summary.traces point into, to free */
 	int nr_traces;

@@ -120,25 +120,18 @@ int cmd_merge(int argc, char **argv)
 	struct fl_merge m = { 0 };
 	struct fl_report report;
 	int c, i, ret, policy = -1;
-	char *end, *cmdline;
+	char *cmdline;
 	void *ctx;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":F:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			renderer = fl_renderer_find(optarg);
-			if (!renderer)
-				return fl_err(FL_EXIT_USAGE, "unknown format '%s' (text, json or mail)",
-					      optarg);
-			break;
 		case 'k':
-			ropts.forks = true;
-			break;
 		case 't':
-			ropts.top = (int)strtol(optarg, &end, 10);
-			if (*end || !*optarg || ropts.top < 0)
-				return fl_err(FL_EXIT_USAGE, "--top needs a number, not '%s'", optarg);
+			ret = cmd_render_option(c, &renderer, &ropts);
+			if (ret)
+				return ret;
 			break;
 		case 's':
 			svg_path = optarg;

@@ -112,18 +112,11 @@ int cmd_report(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":F:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			renderer = fl_renderer_find(optarg);
-			if (!renderer)
-				return fl_err(FL_EXIT_USAGE, "unknown format '%s' (text, json or mail)",
-					      optarg);
-			break;
 		case 'k':
-			ropts.forks = true;
-			break;
 		case 't':
-			ropts.top = (int)strtol(optarg, &end, 10);
-			if (*end || !*optarg || ropts.top < 0)
-				return fl_err(FL_EXIT_USAGE, "--top needs a number, not '%s'", optarg);
+			ret = cmd_render_option(c, &renderer, &ropts);
+			if (ret)
+				return ret;
 			break;
 		case 'P':
 			plugins = realloc(plugins, (nr_plugins + 1) * sizeof(*plugins));

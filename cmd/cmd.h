@@ -16,4 +16,14 @@ int cmd_merge(int argc, char **argv);
  */
 int cmd_bad_option(int c, char **argv);
 
+struct fl_renderer;
+struct fl_render_opts;
+
+/*
+ * The options of every command that renders a report: 'F' (--format),
+ * 'k' (--forks), 't' (--top).  Returns 0 if @c was one and is taken, -1 if
+ * it is not one of them, or FL_EXIT_USAGE after an error line.
+ */
+int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_render_opts *ropts);
+
 #endif

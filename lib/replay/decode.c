@@ -37,6 +37,14 @@ static const struct kind_name kinds[] = {
 	{ FL_EV_MUNMAP,		"syscalls",	"sys_enter_munmap",		false },
 };
 
+/* common_type is a u16: an event with another id never appears in the data */
+#define MAX_EVENT_ID	65535
+
+static bool usable_id(const struct tep_event *e)
+{
+	return e && e->id >= 0 && e->id <= MAX_EVENT_ID;
+}
+
 static bool find_field(struct tep_event *ev, const char *name, struct fl_field *f)
 {
 	struct tep_format_field *field = ev ? tep_find_field(ev, name) : NULL;
@@ -44,6 +52,9 @@ static bool find_field(struct tep_event *ev, const char *name, struct fl_field *
 	f->offset = -1;
 	f->size = 0;
 	if (!field)
+		return false;
+	/* a field no event of a page can hold (offsets are kept as shorts) */
+	if (field->offset < 0 || field->size < 0 || field->offset + field->size > INT16_MAX)
 		return false;
 	f->offset = (short)field->offset;
 	f->size = (short)field->size;
@@ -71,17 +82,20 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	all = tep_list_events(tep, TEP_EVENT_SORT_ID);	/* owned by tep */
 	n = tep_get_events_count(tep);
 	for (i = 0; all && (int)i < n; i++)
-		if (all[i]->id > d->max_id)
+		if (usable_id(all[i]) && all[i]->id > d->max_id)
 			d->max_id = all[i]->id;
 	d->kind_of = calloc(d->max_id + 1, 1);
 	if (!d->kind_of) {
 		snprintf(why, len, "out of memory");
 		return -1;
 	}
+	for (i = 0; all && (int)i < n; i++)
+		if (usable_id(all[i]))
+			d->kind_of[all[i]->id] = FL_EV_OTHER;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct tep_event *e = tep_find_event_by_name(tep, kinds[i].system, kinds[i].name);
 
-		if (!e) {
+		if (!usable_id(e)) {
 			if (kinds[i].window) {
 				snprintf(why, len, "the trace has no %s:%s events (it was not recorded "
 					 "with forklock's event set)", kinds[i].system, kinds[i].name);
@@ -106,7 +120,8 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 		};
 		size_t p;
 
-		if (strncmp(all[i]->system, "forklock", 8) && strcmp(all[i]->system, "kprobes"))
+		if (!usable_id(all[i]) ||
+		    (strncmp(all[i]->system, "forklock", 8) && strcmp(all[i]->system, "kprobes")))
 			continue;
 		for (p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
 			if (strcmp(all[i]->name, probes[p].name) || ev[probes[p].kind])
@@ -229,7 +244,11 @@ void fl_field_str(const struct fl_decoder *d, const struct tep_record *rec,
 	if (off < 0 || !len)
 		return;
 	if (f->data_loc) {
-		uint32_t loc = (uint32_t)raw_u64(d, (const char *)rec->data + off, 4);
+		uint32_t loc;
+
+		if (off + 4 > rec->size)
+			return;
+		loc = (uint32_t)raw_u64(d, (const char *)rec->data + off, 4);
 
 		off = loc & 0xffff;
 		n = loc >> 16;

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * trace.dat header walk (version 6 layout, see lib/record/tracedat.h); for
- * version 7 only the magic and version are checked here.
+ * A trace.dat is checked before libtracecmd reads it for real:
+ *   - version 6 (forklock record's): every section and CPU offset inside
+ *     the file, the header_page, printk_formats as libtraceevent splits
+ *     them, and every ring-buffer page as kbuffer walks it;
+ *   - libtracecmd's own open, in a child process (try_open()): a crash or
+ *     hang there refuses the file; for version 7 (sections, compression:
+ *     not walked here) the child also reads every event;
+ *   - every event at least as long as its format's fixed fields.
+ * What is refused gets one reason (fl_probe.why) for the error line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +61,9 @@ struct cursor {
 	bool has_clock;		/* a TRACECLOCK option: its text follows the CPU offsets */
 	uint16_t *shortest;	/* event id -> shortest payload in the data, 0: none */
 	uint16_t *need;		/* event id -> bytes its format's fixed fields span, 0: no format */
+	uint8_t *after_loss;	/* event id -> 1: first event of a page with lost events */
 	const struct stat *st;
+	bool header_only;	/* the wrong-endian guess: sections, no pages or open */
 	struct fl_probe *p;
 };
 
@@ -206,47 +215,6 @@ static void cpustat(struct fl_probe *p, const char *text)
 	}
 }
 
-static int options(struct cursor *c)
-{
-	for (;;) {
-		uint16_t id;
-		uint32_t size;
-		char *buf;
-
-		if (rd_u16(c, &id, "option id") < 0)
-			return -1;
-		if (!id)
-			return 0;
-		if (rd_u32(c, &size, "option size") < 0)
-			return -1;
-		if (need(c, size, "option data") < 0)
-			return -1;
-		if (id == OPT_TRACECLOCK)
-			c->has_clock = true;
-		if (id == OPT_CPUSTAT || id == OPT_TRACECLOCK || id == OPT_UNAME) {
-			buf = calloc(1, size + 1);
-			if (!buf || rd(c, buf, size, "option data") < 0) {
-				free(buf);
-				return -1;
-			}
-			if (id == OPT_CPUSTAT) {
-				cpustat(c->p, buf);
-			} else if (id == OPT_UNAME) {
-				snprintf(c->p->uname, sizeof(c->p->uname), "%s", buf);
-			} else {
-				char *o = strchr(buf, '['), *e = o ? strchr(o, ']') : NULL;
-
-				if (o && e)
-					snprintf(c->p->clock, sizeof(c->p->clock), "%.*s",
-						 (int)(e - o - 1), o + 1);
-			}
-			free(buf);
-		} else {
-			c->pos += size;
-		}
-	}
-}
-
 static int corrupt(struct cursor *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int corrupt(struct cursor *c, const char *fmt, ...)
@@ -258,6 +226,126 @@ static int corrupt(struct cursor *c, const char *fmt, ...)
 	va_end(ap);
 	return -2;
 }
+
+static uint32_t opt_u32(const struct cursor *c, const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return c->swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * What libtracecmd 3.1.6 (handle_options()) does with an option's data
+ * without looking: strdup()s or strtoll()s the text ones, writes
+ * buf[size - 1] of CPUSTAT, reads an int of CPUCOUNT, and trusts the
+ * counts of TIME_SHIFT and GUEST (a negative one indexes before its array).
+ */
+static int check_option(struct cursor *c, uint16_t id, const char *buf, uint32_t size)
+{
+	static const char *const text[] = {
+		[1] = "DATE", [3] = "OFFSET", [4] = "TRACECLOCK", [5] = "UNAME", [6] = "HOOK",
+		[7] = "BUFFER", [9] = "VERSION", [10] = "PROCMAPS", [15] = "BUFFER_TEXT",
+	};
+	uint32_t n, i, count, left;
+	size_t len;
+
+	if (id < sizeof(text) / sizeof(text[0]) && text[id]) {
+		const char *str = id == 7 || id == 15 ? buf + 8 : buf;
+		uint32_t room = id == 7 || id == 15 ? (size >= 8 ? size - 8 : 0) : size;
+
+		if (!room || !memchr(str, '\0', room))
+			return corrupt(c, "option %u (%s) is not a terminated string", id, text[id]);
+		return 0;
+	}
+	switch (id) {
+	case OPT_CPUSTAT:
+		if (!size)
+			return corrupt(c, "an empty CPUSTAT option");
+		break;
+	case 8:		/* CPUCOUNT */
+		if (size < 4)
+			return corrupt(c, "a CPUCOUNT option of %u bytes", size);
+		break;
+	case 12:	/* TIME_SHIFT: id, flags, cpus, per cpu: count, 3 x count u64 */
+		if (size < 16)
+			break;	/* ignored by libtracecmd */
+		n = opt_u32(c, buf + 12);
+		left = size - 16;
+		for (i = 0; i < n; i++) {
+			if (left < 4)
+				return corrupt(c, "the TIME_SHIFT option is cut short");
+			count = opt_u32(c, buf + size - left);
+			left -= 4;
+			if (count > left / 24)
+				return corrupt(c, "the TIME_SHIFT option is cut short");
+			left -= count * 24;
+		}
+		break;
+	case 13:	/* GUEST: name, u64 trace id, vcpus, per vcpu: cpu, pid */
+		len = strnlen(buf, size);
+		if (len == size || size - len - 1 < 12)
+			return corrupt(c, "the GUEST option is cut short");
+		left = size - (uint32_t)len - 1 - 12;
+		n = opt_u32(c, buf + len + 1 + 8);
+		if (n > left / 8)
+			return corrupt(c, "the GUEST option is cut short");
+		for (i = 0; i < n; i++) {
+			uint32_t cpu = opt_u32(c, buf + len + 1 + 12 + i * 8);
+
+			if (cpu >= n)
+				return corrupt(c, "the GUEST option names vCPU %d of %u", (int)cpu, n);
+		}
+		break;
+	}
+	return 0;
+}
+
+static int options(struct cursor *c)
+{
+	for (;;) {
+		uint16_t id;
+		uint32_t size;
+		char *buf;
+		int ret;
+
+		if (rd_u16(c, &id, "option id") < 0)
+			return -1;
+		if (!id)
+			return 0;
+		if (rd_u32(c, &size, "option size") < 0)
+			return -1;
+		if (need(c, size, "option data") < 0)
+			return -1;
+		if (id == OPT_TRACECLOCK)
+			c->has_clock = true;
+		buf = calloc(1, (size_t)size + 1);
+		if (!buf)
+			return corrupt(c, "out of memory");
+		if (rd(c, buf, size, "option data") < 0) {
+			free(buf);
+			return -1;
+		}
+		ret = check_option(c, id, buf, size);
+		if (ret < 0) {
+			free(buf);
+			return ret;
+		}
+		if (id == OPT_CPUSTAT) {
+			cpustat(c->p, buf);
+		} else if (id == OPT_UNAME) {
+			snprintf(c->p->uname, sizeof(c->p->uname), "%s", buf);
+		} else if (id == OPT_TRACECLOCK) {
+			char *o = strchr(buf, '['), *e = o ? strchr(o, ']') : NULL;
+
+			if (o && e)
+				snprintf(c->p->clock, sizeof(c->p->clock), "%.*s",
+					 (int)(e - o - 1), o + 1);
+		}
+		free(buf);
+	}
+}
+
 
 /*
  * events/header_page as libtraceevent parses it.  libtracecmd loads no page
@@ -369,7 +457,7 @@ static uint64_t get_long(const struct cursor *c, const uint8_t *p)
  * shortest event of each id is noted, check_lengths() compares.
  */
 static inline int check_event(struct cursor *c, int cpu, uint64_t at, uint32_t off,
-			      const uint8_t *payload, uint32_t len)
+			      const uint8_t *payload, uint32_t len, bool first_after_loss)
 {
 	uint16_t id;
 
@@ -383,6 +471,8 @@ static inline int check_event(struct cursor *c, int cpu, uint64_t at, uint32_t o
 		len = UINT16_MAX;
 	if (!c->shortest[id] || len < c->shortest[id])
 		c->shortest[id] = (uint16_t)len;
+	if (first_after_loss)
+		c->after_loss[id] = 1;
 	return 0;
 }
 
@@ -391,10 +481,16 @@ static int check_lengths(struct cursor *c)
 {
 	uint32_t id;
 
-	for (id = 0; id <= MAX_EVENT_ID; id++)
+	for (id = 0; id <= MAX_EVENT_ID; id++) {
 		if (c->shortest[id] && c->need[id] > c->shortest[id])
 			return corrupt(c, "events of id %u have %u bytes, their format has fields "
 				       "up to byte %u", id, c->shortest[id], c->need[id]);
+		/* libtracecmd 3.1.6 looks up the event of a record that follows
+		 * lost events, and ends the whole iteration if it has no format */
+		if (c->after_loss[id] && !c->need[id])
+			return corrupt(c, "events were lost before an event of id %u, which has "
+				       "no format", id);
+	}
 	return 0;
 }
 
@@ -409,6 +505,7 @@ static int check_page(struct cursor *c, int cpu, const uint8_t *page, uint64_t a
 	uint32_t page_size = c->p->page_size, hdr = 8 + c->p->long_size;
 	uint64_t commit = get_long(c, page + 8);
 	uint32_t size = commit & RB_COMMIT_MASK, idx = 0;
+	bool first = (commit & RB_MISSED_EVENTS) != 0;
 
 	if (size > page_size - hdr)
 		return corrupt(c, "CPU %d: the page at offset %" PRIu64 " says it holds %u bytes "
@@ -443,15 +540,18 @@ static int check_page(struct cursor *c, int cpu, const uint8_t *page, uint64_t a
 			next = (uint64_t)idx + 8 + (((uint64_t)len - 4 + 3) & ~3ULL);
 			if (next > size || len > INT32_MAX)
 				goto past;
-			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8)) < 0)
+			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8),
+					first) < 0)
 				return -2;
+			first = false;
 			break;
 		default:
 			next = (uint64_t)idx + 4 + type_len * 4;
 			if (next > size)
 				goto past;
-			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4) < 0)
+			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4, first) < 0)
 				return -2;
+			first = false;
 			break;
 		}
 		if (next <= idx)
@@ -751,8 +851,8 @@ static int walk_v6(struct cursor *c)
 		if ((ret = rd_str(c, name, sizeof(name), "section name")) < 0)
 			return ret;
 		if (!strcmp(name, "options  ")) {
-			if (options(c) < 0)
-				return -1;
+			if ((ret = options(c)) < 0)
+				return ret;
 			continue;
 		}
 		if (!strcmp(name, "latency  "))	/* libtracecmd 3.1.6 crashes iterating it */
@@ -794,12 +894,13 @@ static int walk_v6(struct cursor *c)
 	if (c->has_clock && (rd_u64(c, &size64, "trace clock size") < 0 ||
 			     skip(c, size64, "trace clock") < 0))
 		goto out;
-	if (c->st && was_checked(c->st)) {
+	if (c->header_only || (c->st && was_checked(c->st))) {
 		ret = 0;
 		goto out;
 	}
 	c->shortest = calloc(MAX_EVENT_ID + 1, sizeof(*c->shortest));
-	if (!c->shortest) {
+	c->after_loss = calloc(MAX_EVENT_ID + 1, sizeof(*c->after_loss));
+	if (!c->shortest || !c->after_loss) {
 		ret = corrupt(c, "out of memory");
 		goto out;
 	}
@@ -817,7 +918,9 @@ out:
 	free(sizes);
 	free(c->need);
 	free(c->shortest);
+	free(c->after_loss);
 	c->need = c->shortest = NULL;
+	c->after_loss = NULL;
 	return ret;
 }
 
@@ -827,7 +930,8 @@ out:
  */
 static int walk(int fd, const struct stat *st, struct fl_probe *p, bool swap, uint8_t lsize)
 {
-	struct cursor c = { .fd = fd, .st = st, .p = p, .size = p->file_size, .swap = swap };
+	struct cursor c = { .fd = fd, .st = st, .p = p, .size = p->file_size, .swap = swap,
+			    .header_only = !st };
 
 	/* magic, version, endian byte and long size are behind */
 	c.pos = sizeof(magic) + strlen(p->version == 6 ? "6" : "7") + 1 + 2;
@@ -843,7 +947,7 @@ static int walk(int fd, const struct stat *st, struct fl_probe *p, bool swap, ui
 		int ret = 0;
 
 		/* sections are not walked: libtracecmd's open and read are tried */
-		if (!st || !was_checked(st)) {
+		if (st && !was_checked(st)) {
 			ret = try_open(&c);
 			if (!ret && st)
 				remember_checked(st);

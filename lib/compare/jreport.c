@@ -368,6 +368,7 @@ int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_inf
 	t->tier = k;
 	INT(jt, "events", 0, false, t->events);
 	INT(jt, "lost_events", 0, false, t->lost_events);
+	INT(jt, "unknown_events", 0, false, t->unknown_events);
 	INT(jt, "duration_ns", 0, false, t->duration_ns);
 	INT(jt, "file_version", 0, false, t->file_version);
 	INT(jt, "cpus", 0, false, t->nr_cpus);

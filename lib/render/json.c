@@ -191,6 +191,7 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 	json_object_set_new(o, "events", json_integer((json_int_t)t->events));
 	json_object_set_new(o, "lost_events", json_integer((json_int_t)lost));
 	json_object_set_new(o, "lost_events_unknown", json_boolean(t->lost_unknown));
+	json_object_set_new(o, "unknown_events", json_integer((json_int_t)t->unknown_events));
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)t->duration_ns));
 	json_object_set_new(o, "file_version", json_integer(t->file_version));
 	json_object_set_new(o, "cpus", json_integer(t->nr_cpus));

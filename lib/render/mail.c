@@ -285,6 +285,9 @@ static void mail_traces(FILE *out, const struct fl_summary *s)
 				       "existed before the trace are unknown");
 		for (k = 0; k < t->nr_missing; k++)
 			fl_mail_printf(out, 12, "%-11s not in this trace: %s", "Note:", t->missing[k]);
+		if (t->unknown_events)
+			fl_mail_printf(out, 12, "%-11s %llu events of ids the trace has no format "
+				       "for: skipped", "Note:", (unsigned long long)t->unknown_events);
 		if (t->fn_unresolved)
 			fl_mail_printf(out, 12, "%-11s %s", "Note:",
 				       "ma_write.fn did not resolve: every ma_write in a window "

@@ -197,6 +197,9 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			(unsigned long long)lost, t->lost_unknown ? " (and an unknown number)" : "");
 		if (t->command[0])
 			fprintf(out, "  command: %s\n", t->command);
+		if (t->unknown_events)
+			fprintf(out, "  %llu events of ids the trace has no format for: skipped\n",
+				(unsigned long long)t->unknown_events);
 		if (t->tier == FL_TIER_KPROBE)
 			fprintf(out, "  kprobes inside dup_mmap() (arguments by %s): mm_users and "
 				"mm_count read, not inferred\n", t->probes[0] ? t->probes : "name");

@@ -148,7 +148,7 @@ static void snapshot_proc(struct replay *rp, const char *line)
 {
 	long tgid = num_of(line, "tgid", -1);
 	const char *uffd = value_of(line, "uffd");
-	struct fl_mm *mm;
+	struct fl_mm *mm, *old;
 
 	if (tgid < 0)
 		return;
@@ -169,6 +169,9 @@ static void snapshot_proc(struct replay *rp, const char *line)
 	mm->kinds.quality = mm->kinds.shared >= 0 ? FL_KINDS_EXACT : FL_KINDS_UNKNOWN;
 	mm->uffd = FL_UFFD_NONE;
 	mm->refs = 1;		/* held by snap_mms until the snapshot ends */
+	old = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
+	if (old && old != (void *)1)
+		model_mm_put(rp, old);	/* the same process twice: the last line counts */
 	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
 	/* fds of userfaultfds this process holds: assume its own mm owns them */
 	while (uffd && *uffd >= '0' && *uffd <= '9') {
@@ -389,6 +392,7 @@ void model_exit(struct replay *rp, int pid)
 		if (u64map_get(&rp->tasks, (uint64_t)old->pid + 1) == old)
 			u64map_del(&rp->tasks, (uint64_t)old->pid + 1);
 		win_task_gone(rp, old);		/* a hold whose release was lost */
+		model_mm_join(rp, old, NULL);	/* an event after its exit gave it an mm */
 		free(old);
 	}
 	rp->exited[rp->exited_next] = t;
@@ -410,8 +414,10 @@ void model_free(struct replay *rp)
 	}
 	u64map_free(&rp->tasks);
 	for (i = 0; i < FL_EXITED; i++) {
-		if (rp->exited[i])
+		if (rp->exited[i]) {
 			win_task_gone(rp, rp->exited[i]);
+			model_mm_join(rp, rp->exited[i], NULL);
+		}
 		free(rp->exited[i]);
 		rp->exited[i] = NULL;
 	}

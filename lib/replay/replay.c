@@ -154,7 +154,11 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	if (d->swap)
 		id = __builtin_bswap16(id);
 	kind = fl_decode_kind(d, id);
-	if (kind == FL_EV_NONE)
+	if (kind == FL_EV_NONE) {
+		info->unknown_events++;
+		return 0;
+	}
+	if (kind == FL_EV_OTHER)
 		return 0;
 	memcpy(&pid, (const char *)rec->data + 4, 4);
 	if (d->swap)
@@ -464,6 +468,7 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	fl_decoder_free(&rp.dec);
 	tracecmd_close(handle);
 	if (ret < 0)
-		return fl_err(FL_EXIT_FAILURE, "%s: replay failed (out of memory?)", path);
+		return fl_err(FL_EXIT_FORMAT, "%s: libtracecmd stopped before the end of the events "
+			      "(corrupt data, or out of memory)", path);
 	return FL_EXIT_OK;
 }

@@ -34,6 +34,7 @@ struct fl_trace_info {
 	bool has_snapshot;		/* forklock's /proc snapshot was in the trace */
 	bool vma_locks;			/* kernel has per-VMA locks (6.4+) */
 	uint64_t events;
+	uint64_t unknown_events;	/* records whose event id has no format: skipped */
 	uint64_t lost_events;		/* from page headers (missed events) */
 	uint64_t lost_events_cpustat;	/* from the CPUSTAT options */
 	bool lost_unknown;		/* a page said events were lost without a count */

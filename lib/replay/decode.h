@@ -17,7 +17,8 @@ struct tep_event;
 struct tep_record;
 
 enum fl_ev {
-	FL_EV_NONE = 0,
+	FL_EV_NONE = 0,		/* an id the trace has no format for */
+	FL_EV_OTHER,		/* an event of the trace replay does not use */
 	FL_EV_LOCK_START,	/* mmap_lock_start_locking */
 	FL_EV_LOCK_ACQUIRED,	/* mmap_lock_acquire_returned */
 	FL_EV_LOCK_RELEASED,	/* mmap_lock_released */

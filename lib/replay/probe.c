@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -775,17 +774,10 @@ static int check_pages(struct cursor *c, int cpu, uint64_t off, uint64_t size)
 	uint8_t *buf;
 	int ret = 0;
 
-	/* mapped (the file is in the page cache: no copy), or read in chunks */
-	if (!(off % (uint64_t)sysconf(_SC_PAGESIZE)) && size <= SIZE_MAX) {
-		buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, c->fd, (off_t)off);
-		if (buf != MAP_FAILED) {
-			madvise(buf, size, MADV_SEQUENTIAL);
-			for (i = 0; !ret && i < size; i += page_size)
-				ret = check_page(c, cpu, buf + i, off + i);
-			munmap(buf, size);
-			return ret;
-		}
-	}
+	/*
+	 * Read in chunks into one buffer: mapping the whole CPU data would
+	 * make it all resident at once, as large as the trace.
+	 */
 	buf = malloc(chunk);
 	if (!buf)
 		return corrupt(c, "out of memory");

@@ -360,6 +360,22 @@ static int release_command(struct recorder *r)
 
 /* ---- waiting -------------------------------------------------------------- */
 
+/* A number of a per_cpu/cpuN/stats text ("overrun: 12"), 0 if absent. */
+static uint64_t stat_value(const char *stats, const char *key)
+{
+	const char *p = stats;
+	size_t kl = strlen(key);
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ':')
+			return strtoull(p + kl + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
 /*
  * Keep the readers at the lowest priority that keeps up: a CPU whose ring
  * buffer is more than half full gets its reader raised, for good.
@@ -371,14 +387,11 @@ static void tend_readers(struct recorder *r)
 
 	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
 		char file[64], *stats;
-		uint64_t bytes = 0;
-		const char *p;
+		uint64_t bytes;
 
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
 		stats = tracefs_instance_file_read(r->instance, file, NULL);
-		p = stats ? strstr(stats, "\nbytes:") : NULL;
-		if (p)
-			bytes = strtoull(p + 7, NULL, 10);
+		bytes = stat_value(stats, "bytes");
 		free(stats);
 		if (bytes > half && fl_stream_renice(r->stream, cpu, FL_READER_NICE_BUSY) > 0)
 			fl_notice("cpu%d's buffer was half full: its reader now runs at nice %d",
@@ -473,21 +486,6 @@ static void read_stats(struct recorder *r)
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
 		r->stats[cpu] = tracefs_instance_file_read(r->instance, file, NULL);
 	}
-}
-
-static uint64_t stat_value(const char *stats, const char *key)
-{
-	const char *p = stats;
-	size_t kl = strlen(key);
-
-	while (p && *p) {
-		if (!strncmp(p, key, kl) && p[kl] == ':')
-			return strtoull(p + kl + 1, NULL, 10);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
 }
 
 /* Tracing off, readers drained and closed, instance removed. Idempotent. */

@@ -23,14 +23,13 @@ static void usage(FILE *f)
 /* What the kprobe tier would probe, and where it would read mm_users. */
 static void kprobe_lines(void)
 {
-	static const char *syms[] = { "dup_mmap", "__vma_start_write", "lock_vma_under_rcu",
-				      "dup_probe" };
 	struct fl_btf *btf = fl_btf_open("/sys/kernel/btf/vmlinux");
-	size_t i;
+	bool has[FL_NR_PROBE_SYMBOLS];
+	int i;
 
-	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
-		printf("kprobe symbol %s: %s\n", syms[i],
-		       fl_kernel_has_symbol(syms[i]) ? "present" : "absent");
+	fl_kernel_symbols(fl_probe_symbols, has, FL_NR_PROBE_SYMBOLS);
+	for (i = 0; i < FL_NR_PROBE_SYMBOLS; i++)
+		printf("kprobe symbol %s: %s\n", fl_probe_symbols[i], has[i] ? "present" : "absent");
 	if (!btf) {
 		printf("btf: no /sys/kernel/btf/vmlinux (kprobe arguments by name only)\n");
 		return;

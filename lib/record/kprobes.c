@@ -11,21 +11,35 @@
 #include "kprobes.h"
 #include "record.h"
 
-bool fl_kernel_has_symbol(const char *symbol)
+const char *const fl_probe_symbols[FL_NR_PROBE_SYMBOLS] = {
+	[FL_SYM_DUP_MMAP] = "dup_mmap",
+	[FL_SYM_VMA_START_WRITE] = "__vma_start_write",
+	[FL_SYM_LOCK_VMA_RCU] = "lock_vma_under_rcu",
+	[FL_SYM_DUP_PROBE] = "dup_probe",
+};
+
+void fl_kernel_symbols(const char *const *symbols, bool *found, int nr)
 {
 	char line[512], name[256];
-	bool found = false;
+	int i, left = nr;
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char type;
 
+	for (i = 0; i < nr; i++)
+		found[i] = false;
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*x %c %255s", &type, name) == 2 &&
-		    (type == 'T' || type == 't') && !strcmp(name, symbol))
-			found = true;
+		return;
+	/* one pass over ~100k lines for all of them */
+	while (left && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*x %c %255s", &type, name) != 2 || (type != 'T' && type != 't'))
+			continue;
+		for (i = 0; i < nr; i++)
+			if (!found[i] && !strcmp(name, symbols[i])) {
+				found[i] = true;
+				left--;
+			}
+	}
 	fclose(f);
-	return found;
 }
 
 static struct fl_probe_def *add(struct fl_probe_set *set, enum fl_probe_type type,
@@ -50,10 +64,13 @@ int fl_probe_plan(struct fl_probe_set *set, const char *group, enum fl_probe_sty
 	long users = -1, count = -1, vm_mm = -1;
 	struct fl_probe_def *d;
 
+	bool has[FL_NR_PROBE_SYMBOLS];
+
 	memset(set, 0, sizeof(*set));
 	snprintf(set->group, sizeof(set->group), "%s", group);
 	set->style = style;
-	if (!fl_kernel_has_symbol("dup_mmap")) {
+	fl_kernel_symbols(fl_probe_symbols, has, FL_NR_PROBE_SYMBOLS);
+	if (!has[FL_SYM_DUP_MMAP]) {
 		snprintf(why, len, "dup_mmap() is not a probeable symbol of this kernel");
 		return -1;
 	}
@@ -82,7 +99,7 @@ int fl_probe_plan(struct fl_probe_set *set, const char *group, enum fl_probe_sty
 	snprintf(d->fetch, sizeof(d->fetch), "ret=$retval:s32");
 
 	/* out of line from 6.15; before that the lock is inline in dup_mmap() */
-	if (fl_kernel_has_symbol("__vma_start_write") && (style == FL_PROBE_BTF || vm_mm >= 0)) {
+	if (has[FL_SYM_VMA_START_WRITE] && (style == FL_PROBE_BTF || vm_mm >= 0)) {
 		d = add(set, FL_PROBE_ENTRY, "vma_start_write", "__vma_start_write", false);
 		if (style == FL_PROBE_BTF)
 			snprintf(d->fetch, sizeof(d->fetch), "vma=vma:x64 vm_mm=vma->vm_mm:x64");
@@ -91,12 +108,12 @@ int fl_probe_plan(struct fl_probe_set *set, const char *group, enum fl_probe_sty
 				 vm_mm);
 		add(set, FL_PROBE_RETURN, "vma_start_write_ret", "__vma_start_write", false);
 	}
-	if (fl_kernel_has_symbol("lock_vma_under_rcu")) {
+	if (has[FL_SYM_LOCK_VMA_RCU]) {
 		d = add(set, FL_PROBE_RETURN, "lock_vma_rcu_ret", "lock_vma_under_rcu", false);
 		snprintf(d->fetch, sizeof(d->fetch), "ret=$retval:x64");
 	}
 	/* the seed thread's experiment: a patched kernel with dup_probe() */
-	if (fl_kernel_has_symbol("dup_probe")) {
+	if (has[FL_SYM_DUP_PROBE]) {
 		d = add(set, FL_PROBE_ENTRY, "dup_probe", "dup_probe", false);
 		snprintf(d->fetch, sizeof(d->fetch), "only_user=$arg1:s32 locked=$arg2:s32");
 	}

@@ -104,7 +104,17 @@ struct fl_probe_injection {
 };
 bool fl_probe_injection(struct fl_probe_injection *inj);
 
-/* Is @symbol a function of the running kernel (/proc/kallsyms)? */
-bool fl_kernel_has_symbol(const char *symbol);
+/* The functions the kprobe tier probes, in fl_probe_symbols[] */
+enum fl_probe_symbol {
+	FL_SYM_DUP_MMAP,
+	FL_SYM_VMA_START_WRITE,
+	FL_SYM_LOCK_VMA_RCU,
+	FL_SYM_DUP_PROBE,
+	FL_NR_PROBE_SYMBOLS
+};
+extern const char *const fl_probe_symbols[FL_NR_PROBE_SYMBOLS];
+
+/* Which of @symbols are functions of the running kernel (/proc/kallsyms)? */
+void fl_kernel_symbols(const char *const *symbols, bool *found, int nr);
 
 #endif

@@ -24,33 +24,13 @@ The result is still a trace.dat forklock report reads, with the same forks.
 Little-endian, 64-bit, version 6 files only (what forklock record writes
 here).
 """
+import os
 import re
 import struct
 import sys
 
-
-class Reader:
-    def __init__(self, data):
-        self.d = data
-        self.p = 0
-
-    def take(self, n):
-        b = self.d[self.p:self.p + n]
-        if len(b) != n:
-            raise ValueError('truncated at %d' % self.p)
-        self.p += n
-        return b
-
-    def u(self, fmt):
-        v = struct.unpack_from('<' + fmt, self.d, self.p)[0]
-        self.p += struct.calcsize(fmt)
-        return v
-
-    def cstr(self):
-        e = self.d.index(b'\0', self.p)
-        s = self.d[self.p:e]
-        self.p = e + 1
-        return s
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tracedat import Reader  # noqa: E402
 
 
 def parse(data):

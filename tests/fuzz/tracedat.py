@@ -6,13 +6,38 @@ import re
 import struct
 
 
-class TraceDat:
+class Reader:
+    """Little-endian fields of a byte string, front to back."""
+
+    def __init__(self, data):
+        self.d = data
+        self.p = 0
+
+    def take(self, n):
+        b = self.d[self.p:self.p + n]
+        if len(b) != n:
+            raise ValueError('truncated at %d' % self.p)
+        self.p += n
+        return b
+
+    def u(self, fmt):
+        v = struct.unpack_from('<' + fmt, self.d, self.p)[0]
+        self.p += struct.calcsize(fmt)
+        return v
+
+    def cstr(self):
+        e = self.d.index(b'\0', self.p)
+        s = self.d[self.p:e]
+        self.p = e + 1
+        return s
+
+
+class TraceDat(Reader):
     """Sections of a v6 file.  formats: [(system, [format bytes])] with
     system "ftrace" first; cpus: [data bytes] per CPU."""
 
     def __init__(self, data):
-        self.p = 0
-        self.d = data
+        super().__init__(data)
         if self.take(10) != b'\x17\x08\x44tracing' or self.cstr() != b'6':
             raise ValueError('not a version 6 trace.dat')
         self.endian, self.long_size, self.page_size = struct.unpack('<BBI', self.take(6))
@@ -42,24 +67,6 @@ class TraceDat:
         offs = [(self.u('Q'), self.u('Q')) for _ in range(ncpus)]
         self.clock = self.take(self.u('Q')) if any(o == 4 for o, _ in self.options) else None
         self.cpus = [data[o:o + s] for o, s in offs]
-
-    def take(self, n):
-        b = self.d[self.p:self.p + n]
-        if len(b) != n:
-            raise ValueError('truncated')
-        self.p += n
-        return b
-
-    def u(self, fmt):
-        v = struct.unpack_from('<' + fmt, self.d, self.p)[0]
-        self.p += struct.calcsize(fmt)
-        return v
-
-    def cstr(self):
-        e = self.d.index(b'\0', self.p)
-        s = self.d[self.p:e]
-        self.p = e + 1
-        return s
 
     def named(self, name):
         if self.cstr() != name:

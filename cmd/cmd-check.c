@@ -10,9 +10,9 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "btf.h"
-#include "kprobes.h"
-#include "record.h"
+#include "record/btf.h"
+#include "record/kprobes.h"
+#include "record/record.h"
 
 static void usage(FILE *f)
 {

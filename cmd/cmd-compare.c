@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "compare.h"
+#include "compare/compare.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "mail.h"
-#include "svg.h"
+#include "render/mail.h"
+#include "render/svg.h"
 
 static void usage(FILE *f)
 {

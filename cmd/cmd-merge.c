@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "compare/merge.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "mail.h"
-#include "merge.h"
-#include "render.h"
-#include "svg.h"
+#include "render/mail.h"
+#include "render/render.h"
+#include "render/svg.h"
 
 static void usage(FILE *f)
 {

@@ -9,7 +9,7 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "record.h"
+#include "record/record.h"
 
 static void usage(FILE *f)
 {

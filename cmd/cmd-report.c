@@ -14,12 +14,12 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "mail.h"
-#include "policy.h"
-#include "render.h"
-#include "replay.h"
-#include "summary.h"
-#include "svg.h"
+#include "policy/policy.h"
+#include "render/mail.h"
+#include "render/render.h"
+#include "render/svg.h"
+#include "replay/replay.h"
+#include "replay/summary.h"
 
 static void usage(FILE *f)
 {

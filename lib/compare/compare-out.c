@@ -10,9 +10,9 @@
 
 #include <jansson.h>
 
-#include "compare.h"
-#include "mail.h"
-#include "render.h"
+#include "compare/compare.h"
+#include "render/mail.h"
+#include "render/render.h"
 
 #define COMPARE_SCHEMA "forklock-compare/1"
 

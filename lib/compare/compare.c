@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "compare/compare.h"
+#include "compare/jreport.h"
 #include "forklock-exit.h"
-#include "jreport.h"
 #include "log.h"
-#include "replay.h"
+#include "replay/replay.h"
 
 /* ---- reading a side ----------------------------------------------------------- */
 

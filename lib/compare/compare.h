@@ -26,8 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "stats.h"
-#include "summary.h"
+#include "compare/stats.h"
+#include "replay/summary.h"
 
 struct fl_cmp_comm {
 	char comm[16];

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare/jreport.h"
 #include "forklock-exit.h"
-#include "jreport.h"
 #include "log.h"
 
 int fl_jreport_sniff(const char *path)

@@ -16,10 +16,10 @@
 
 #include <jansson.h>
 
-#include "fork.h"
-#include "policy.h"
-#include "replay.h"
-#include "summary.h"
+#include "policy/policy.h"
+#include "replay/fork.h"
+#include "replay/replay.h"
+#include "replay/summary.h"
 
 #define FL_REPORT_SCHEMA "forklock-report/1"
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare/jreport.h"
+#include "compare/merge.h"
 #include "forklock-exit.h"
-#include "jreport.h"
 #include "log.h"
-#include "mail.h"
-#include "merge.h"
+#include "render/mail.h"
 
 /* ---- the policies of a report --------------------------------------------------- */
 

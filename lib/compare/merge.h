@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "render.h"
-#include "summary.h"
-#include "svg.h"
+#include "render/render.h"
+#include "render/svg.h"
+#include "replay/summary.h"
 
 struct fl_merge_host {
 	char *path;

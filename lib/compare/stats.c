@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "compare/stats.h"
 
 uint64_t fl_rng_next(struct fl_rng *r)
 {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define FL_LOCK_SHARE_PER_VMA 0.05
 #define FL_CALIBRATION_FORKS 10		/* fewer forks: the default */

@@ -10,7 +10,7 @@
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 const char *fl_safety_name(enum fl_safety s)
 {

@@ -13,7 +13,7 @@
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 static bool valid_name(const char *name)
 {

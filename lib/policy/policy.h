@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "forklock-policy.h"
-#include "fork.h"
-#include "summary.h"
+#include "replay/fork.h"
+#include "replay/summary.h"
 
 struct fl_policy {
 	const struct forklock_policy *p;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "btf.h"
+#include "record/btf.h"
 
 #define BTF_MAGIC		0xeB9F
 #define BTF_KIND_INT		1

@@ -5,7 +5,7 @@
  */
 #include <tracefs.h>
 
-#include "record.h"
+#include "record/record.h"
 
 /*
  * In-kernel filters: each cuts volume without losing evidence.

@@ -13,7 +13,7 @@
 
 #include <tracefs.h>
 
-#include "record.h"
+#include "record/record.h"
 
 #define CAP_SYS_ADMIN_BIT 21
 

@@ -7,9 +7,9 @@
 
 #include <tracefs.h>
 
-#include "btf.h"
-#include "kprobes.h"
-#include "record.h"
+#include "record/btf.h"
+#include "record/kprobes.h"
+#include "record/record.h"
 
 const char *const fl_probe_symbols[FL_NR_PROBE_SYMBOLS] = {
 	[FL_SYM_DUP_MMAP] = "dup_mmap",

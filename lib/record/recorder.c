@@ -37,14 +37,14 @@
 #include <event-parse.h>
 #include <tracefs.h>
 
-#include "btf.h"
 #include "forklock-exit.h"
-#include "kprobes.h"
 #include "log.h"
-#include "record.h"
-#include "ringpage.h"
+#include "record/btf.h"
+#include "record/kprobes.h"
+#include "record/record.h"
+#include "record/ringpage.h"
+#include "record/tracedat.h"
 #include "shell.h"
-#include "tracedat.h"
 
 #define TRACE_CLOCK "mono"
 

@@ -26,7 +26,7 @@
 #include <endian.h>
 #include <traceevent/kbuffer.h>
 
-#include "ringpage.h"
+#include "record/ringpage.h"
 
 #define RP_HDR_SIZE		16	/* u64 timestamp + 8-byte commit */
 #define RP_COMMIT_MASK		((1ULL << 27) - 1)

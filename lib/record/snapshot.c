@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "record/record.h"
 
 #define PF_KTHREAD 0x00200000
 

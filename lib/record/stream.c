@@ -17,7 +17,7 @@
 
 #include <tracefs.h>
 
-#include "record.h"
+#include "record/record.h"
 
 struct cpu_reader {
 	struct fl_stream *stream;

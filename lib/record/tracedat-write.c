@@ -38,7 +38,7 @@
 
 #include <endian.h>
 
-#include "tracedat.h"
+#include "record/tracedat.h"
 
 #define TRACEDAT_OPT_BUFFER_TEXT	22	/* trace-cmd v7 only */
 

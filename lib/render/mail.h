@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "shell.h"
 
 #define FL_MAIL_COLUMNS 72

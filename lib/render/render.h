@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "fork.h"
-#include "policy.h"
-#include "summary.h"
+#include "policy/policy.h"
+#include "replay/fork.h"
+#include "replay/summary.h"
 
 struct fl_render_opts {
 	FILE *out;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 enum fl_svg_hist {
 	FL_SVG_STACKED,		/* series stacked in one bar per bin (parts of one whole) */

@@ -6,7 +6,7 @@
 
 #include <event-parse.h>
 
-#include "decode.h"
+#include "replay/decode.h"
 
 struct kind_name {
 	enum fl_ev kind;

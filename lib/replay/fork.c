@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Names of fork attributes, as they appear in every output. */
-#include "fork.h"
+#include "replay/fork.h"
 
 const char *fl_access_name(enum fl_access kind)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay-int.h"
+#include "replay/replay-int.h"
 
 
 struct task *model_task_find(struct replay *rp, int pid)

@@ -28,7 +28,7 @@
 #include <event-parse.h>
 #include <trace-cmd.h>
 
-#include "probe.h"
+#include "replay/probe.h"
 
 /*
  * Limits of what libtracecmd 3.1.6 is given.  It trusts the file: a CPU whose

@@ -6,7 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "release.h"
+#include "replay/release.h"
 
 /* keep this much behind each CPU's current record: libtracecmd's pages in use */
 #define MARGIN (4ULL << 20)

@@ -7,11 +7,11 @@
 #ifndef FORKLOCK_REPLAY_INT_H
 #define FORKLOCK_REPLAY_INT_H
 
-#include "decode.h"
-#include "fork.h"
-#include "release.h"
-#include "replay.h"
-#include "u64map.h"
+#include "replay/decode.h"
+#include "replay/fork.h"
+#include "replay/release.h"
+#include "replay/replay.h"
+#include "replay/u64map.h"
 
 struct task;
 struct fork_rec;

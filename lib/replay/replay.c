@@ -17,8 +17,8 @@
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "probe.h"
-#include "replay-int.h"
+#include "replay/probe.h"
+#include "replay/replay-int.h"
 
 #define UFFD_O_CLOEXEC	02000000
 #define MAP_SHARED_BIT	0x01	/* MAP_SHARED and MAP_SHARED_VALIDATE */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fork.h"
+#include "replay/fork.h"
 
 struct fl_sink {
 	/* called once per fork (complete, partial or aborted) */

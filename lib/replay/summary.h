@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "fork.h"
-#include "replay.h"
+#include "replay/fork.h"
+#include "replay/replay.h"
 
 struct fl_fork_point {
 	uint64_t window_ns;

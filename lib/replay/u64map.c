@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "u64map.h"
+#include "replay/u64map.h"
 
 #define DELETED UINT64_MAX
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay-int.h"
+#include "replay/replay-int.h"
 
 struct uffd_ctx {
 	struct fl_mm *owner;	/* NULL: not known yet */

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay-int.h"
+#include "replay/replay-int.h"
 
 
 static void rec_finish(struct replay *rp, struct fork_rec *rec)

@@ -28,7 +28,7 @@
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "replay.h"
+#include "replay/replay.h"
 
 static unsigned long forks_seen;
 

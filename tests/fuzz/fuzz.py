@@ -87,7 +87,7 @@ def build(args):
                                sorted(glob.glob(os.path.join(root, 'lib', 'replay', '*.c'))))
     sources = [os.path.abspath(s) for s in sources]
     sources.append(os.path.join(HERE, 'fuzz-replay.c'))
-    incs = ['-I' + os.path.join(root, 'lib', d) for d in ('', 'record', 'replay', 'policy')]
+    incs = ['-I' + os.path.join(root, 'lib')]
     cflags = CFLAGS + incs + pkg_config('--cflags')
     objdir = os.path.join(args.build, 'obj')
     os.makedirs(objdir, exist_ok=True)

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "kprobes.h"
+#include "record/kprobes.h"
 
 struct fake {
 	int fail_at;		/* 1-based create call that fails, 0: none */

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "fork.h"
+#include "replay/fork.h"
 
 static void check(const char *in, const char *want)
 {

@@ -57,8 +57,8 @@
 #include <endian.h>
 #include <traceevent/event-parse.h>
 
-#include "ringpage.h"
-#include "tracedat.h"
+#include "record/ringpage.h"
+#include "record/tracedat.h"
 
 #ifndef FIXTURE_DATA_DIR
 #define FIXTURE_DATA_DIR "tests/data"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ringpage.h"
+#include "record/ringpage.h"
 
 int main(int argc, char **argv)
 {

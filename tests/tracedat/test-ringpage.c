@@ -15,7 +15,7 @@
 #include <endian.h>
 #include <traceevent/kbuffer.h>
 
-#include "ringpage.h"
+#include "record/ringpage.h"
 
 #define PAGE		4096
 #define DATA_ROOM	(PAGE - 16)

@@ -19,8 +19,8 @@
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 
-#include "ringpage.h"
-#include "tracedat.h"
+#include "record/ringpage.h"
+#include "record/tracedat.h"
 
 #ifndef TRACEDAT_DATA_DIR
 #define TRACEDAT_DATA_DIR "tests/data"

@@ -42,8 +42,8 @@
 #include "record/btf.h"
 #include "record/kprobes.h"
 #include "record/record.h"
-#include "record/ringpage.h"
-#include "record/tracedat.h"
+#include "tracedat/ringpage.h"
+#include "tracedat/write.h"
 #include "shell.h"
 
 #define TRACE_CLOCK "mono"

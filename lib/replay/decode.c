@@ -7,6 +7,7 @@
 #include <event-parse.h>
 
 #include "replay/decode.h"
+#include "tracedat/format.h"
 
 struct kind_name {
 	enum fl_ev kind;
@@ -38,11 +39,9 @@ static const struct kind_name kinds[] = {
 };
 
 /* common_type is a u16: an event with another id never appears in the data */
-#define MAX_EVENT_ID	65535
-
 static bool usable_id(const struct tep_event *e)
 {
-	return e && e->id >= 0 && e->id <= MAX_EVENT_ID;
+	return e && e->id >= 0 && e->id <= TRACEDAT_MAX_EVENT_ID;
 }
 
 static bool find_field(struct tep_event *ev, const char *name, struct fl_field *f)

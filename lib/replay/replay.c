@@ -17,7 +17,7 @@
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "replay/probe.h"
+#include "tracedat/check.h"
 #include "replay/replay-int.h"
 
 #define UFFD_O_CLOEXEC	02000000
@@ -329,8 +329,8 @@ static bool release_at_least(const char *rel, int major, int minor)
 
 static int open_trace(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info)
 {
-	struct fl_probe probe;
-	enum fl_probe_result pr;
+	struct fl_tdcheck check;
+	enum fl_tdcheck_result pr;
 	struct stat st;
 	int fd;
 
@@ -341,34 +341,34 @@ static int open_trace(const char *path, struct tracecmd_input **handle, struct f
 		close(fd);
 		return fl_err(FL_EXIT_INPUT, "%s is a directory, not a trace.dat", path);
 	}
-	pr = fl_probe_file(fd, &probe);
+	pr = fl_tdcheck_file(fd, &check);
 	close(fd);
 	switch (pr) {
-	case FL_PROBE_OK:
+	case FL_TDCHECK_OK:
 		break;
-	case FL_PROBE_NOT_TRACEDAT:
-		return fl_err(FL_EXIT_FORMAT, "%s is not a trace.dat file (%s)", path, probe.why);
-	case FL_PROBE_BAD_VERSION:
-		return fl_err(FL_EXIT_FORMAT, "%s: %s", path, probe.why);
-	case FL_PROBE_TRUNCATED:
-		return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: %s", path, probe.why);
-	case FL_PROBE_CORRUPT:
-		return fl_err(FL_EXIT_FORMAT, "%s is a corrupt trace.dat: %s", path, probe.why);
+	case FL_TDCHECK_NOT_TRACEDAT:
+		return fl_err(FL_EXIT_FORMAT, "%s is not a trace.dat file (%s)", path, check.why);
+	case FL_TDCHECK_BAD_VERSION:
+		return fl_err(FL_EXIT_FORMAT, "%s: %s", path, check.why);
+	case FL_TDCHECK_TRUNCATED:
+		return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: %s", path, check.why);
+	case FL_TDCHECK_CORRUPT:
+		return fl_err(FL_EXIT_FORMAT, "%s is a corrupt trace.dat: %s", path, check.why);
 	}
-	info->file_version = probe.version;
-	info->nr_cpus = probe.nr_cpus;
-	kernel_from_uname(info, probe.uname);
-	snprintf(info->clock, sizeof(info->clock), "%s", probe.clock);
-	info->lost_events_cpustat = probe.overrun;
+	info->file_version = check.version;
+	info->nr_cpus = check.nr_cpus;
+	kernel_from_uname(info, check.uname);
+	snprintf(info->clock, sizeof(info->clock), "%s", check.clock);
+	info->lost_events_cpustat = check.overrun;
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	*handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!*handle)
-		return fl_err(probe.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
+		return fl_err(check.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
 			      "%s: libtracecmd cannot read it (corrupt%s)", path,
-			      probe.version == 6 ? "" : " or truncated");
+			      check.version == 6 ? "" : " or truncated");
 	tep_set_loglevel(TEP_LOG_NONE);
-	if (!probe.uname[0] && tracecmd_get_uname)
+	if (!check.uname[0] && tracecmd_get_uname)
 		kernel_from_uname(info, tracecmd_get_uname(*handle));
 	if (!info->nr_cpus && tracecmd_cpus)
 		info->nr_cpus = tracecmd_cpus(*handle);
@@ -378,7 +378,7 @@ static int open_trace(const char *path, struct tracecmd_input **handle, struct f
 		if (c)
 			snprintf(info->clock, sizeof(info->clock), "%s", c);
 	}
-	if (!probe.has_cpustat && tracecmd_get_cpustats) {
+	if (!check.has_cpustat && tracecmd_get_cpustats) {
 		const char *o = tracecmd_get_cpustats(*handle);
 
 		while (o && (o = strstr(o, "\noverrun:"))) {

@@ -2,7 +2,7 @@
 /*
  * fuzz-replay - libFuzzer target over forklock's trace.dat reading and
  * replay path: the input is written to a new memfd and given, by its
- * /proc/self/fd path, to fl_replay_check() (probe.c's header walk, then
+ * /proc/self/fd path, to fl_replay_check() (check.c's header walk, then
  * libtracecmd's open and the decoder) and, when that accepts it, to
  * fl_replay_file() (one full replay: model, fork windows, accessors) with a
  * sink that discards the forks.
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t done = 0;
 	int fd, ret;
 
-	/* a new file each time: probe.c remembers files it checked by inode,
+	/* a new file each time: check.c remembers files it checked by inode,
 	 * size and times, and two inputs may share all but the inode */
 	fd = memfd_create("fuzz-replay-input", MFD_CLOEXEC);
 	if (fd < 0) {

@@ -23,7 +23,8 @@ Common options (meson passes them; by hand give at least --build):
   --clang PATH     clang with libFuzzer (default: clang, then clang-14)
   --source-root D  the forklock source tree (default: two levels up)
   --source F       a C file to build with the harness, repeated (default:
-                   lib/*.c and lib/replay/*.c); meson gives its own list
+                   lib/*.c, lib/tracedat/*.c and lib/replay/*.c); meson gives
+                   its own list
 
 The harness (tests/fuzz/fuzz-replay.c) is built with
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -83,8 +84,8 @@ def build(args):
     if not clang:
         die('no clang found: the fuzz target cannot be built', 77)
     root = args.source_root
-    sources = args.sources or (sorted(glob.glob(os.path.join(root, 'lib', '*.c'))) +
-                               sorted(glob.glob(os.path.join(root, 'lib', 'replay', '*.c'))))
+    sources = args.sources or [s for d in ('', 'tracedat', 'replay')
+                               for s in sorted(glob.glob(os.path.join(root, 'lib', d, '*.c')))]
     sources = [os.path.abspath(s) for s in sources]
     sources.append(os.path.join(HERE, 'fuzz-replay.c'))
     incs = ['-I' + os.path.join(root, 'lib')]
@@ -180,14 +181,14 @@ def report_failure(text, workdir):
 def report_contained(workdir):
     n = len(glob.glob(os.path.join(workdir, 'contained-v7', '*')))
     if n:
-        print('fuzz.py: %d version 7 input(s) made libtracecmd fail in probe.c\'s child '
+        print('fuzz.py: %d version 7 input(s) made libtracecmd fail in sandbox.c\'s child '
               '(contained: forklock refused them; kept in %s)'
               % (n, os.path.join(workdir, 'contained-v7')), flush=True)
 
 
 def report_child(workdir):
     for a in CHILD_FINDINGS:
-        print('fuzz.py: version 6 input that reached probe.c\'s child and failed there: %s' % a)
+        print('fuzz.py: version 6 input that reached sandbox.c\'s child and failed there: %s' % a)
     print('fuzz.py: its sanitizer report, if any, is in %s' % os.path.join(workdir, 'child-reports'))
 
 
@@ -238,11 +239,11 @@ CHILD_FINDINGS = []
 
 
 def contained(text, workdir):
-    """Sort out what probe.c's child left: libtracecmd's open runs in a
-    child process first (lib/replay/probe.c, try_open()), which inherits
+    """Sort out what sandbox.c's child left: libtracecmd's open runs in a
+    child process first (lib/tracedat/sandbox.c), which inherits
     libFuzzer and the sanitizers, so a memory error or crash there writes
     a crash-* artifact (and the report as .PID) though forklock refuses
-    the file and the fuzzer goes on.  Version 6 files are walked by probe.c
+    the file and the fuzzer goes on.  Version 6 files are walked by check.c
     before that child runs: what reaches the child is a gap to close, and
     stays a failure.  Version 7 files are not walked: the child is their
     only protection; their findings are moved to contained-v7/ and counted."""
@@ -320,7 +321,7 @@ def cmd_check(args):
         die('the bounded fuzz run found a failure (libFuzzer exit %d)' % rc)
     if CHILD_FINDINGS:
         report_child(work)
-        die('probe.c\'s child hit %d version 6 input(s) that probe.c should refuse first'
+        die('sandbox.c\'s child hit %d version 6 input(s) that check.c should refuse first'
             % len(CHILD_FINDINGS))
     if execs is not None and execs < 50:
         die('only %d executions in %d s: the target is too slow to fuzz' % (execs, args.seconds))
@@ -345,7 +346,7 @@ def cmd_run(args):
         die('failure found (libFuzzer exit %d)' % rc)
     if CHILD_FINDINGS:
         report_child(arts)
-        die('probe.c\'s child hit %d version 6 input(s) that probe.c should refuse first'
+        die('sandbox.c\'s child hit %d version 6 input(s) that check.c should refuse first'
             % len(CHILD_FINDINGS))
     print('fuzz.py: clean')
 

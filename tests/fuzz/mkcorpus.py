@@ -14,7 +14,7 @@ Two kinds of seeds, each a few KB to 100 KB:
              tracefs; --no-record keeps the existing ones.
   v7-*.dat   rec-storm-3.dat converted by `trace-cmd convert` to version 7
              (trace-cmd record's default), uncompressed and zstd-compressed:
-             probe.c does not walk version 7, libtracecmd reads it.
+             check.c does not walk version 7, libtracecmd reads it.
   fx-*.dat   mkfixture fixtures: the three kernels' layouts of
              tests/tracedat/fixtures (6.18, 6.8, 6.1, with lost events
              and CPU stats), the fixture tests' scenario on each kernel

@@ -136,7 +136,7 @@ class Robust(unittest.TestCase):
 
     def test_version7(self):
         """trace-cmd record's format (sections, zstd): read like the v6 it came
-        from; damaged, refused in one line (probe.c's child opens and reads it
+        from; damaged, refused in one line (sandbox.c's child opens and reads it
         first)."""
         base = self.json(REC)
         for name in ('v7-storm-3-none.dat', 'v7-storm-3-zstd.dat'):

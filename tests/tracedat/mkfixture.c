@@ -57,8 +57,8 @@
 #include <endian.h>
 #include <traceevent/event-parse.h>
 
-#include "record/ringpage.h"
-#include "record/tracedat.h"
+#include "tracedat/ringpage.h"
+#include "tracedat/write.h"
 
 #ifndef FIXTURE_DATA_DIR
 #define FIXTURE_DATA_DIR "tests/data"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "record/ringpage.h"
+#include "tracedat/ringpage.h"
 
 int main(int argc, char **argv)
 {

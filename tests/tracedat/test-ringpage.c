@@ -15,7 +15,9 @@
 #include <endian.h>
 #include <traceevent/kbuffer.h>
 
-#include "record/ringpage.h"
+#include "tracedat/bytes.h"
+#include "tracedat/format.h"
+#include "tracedat/ringpage.h"
 
 #define PAGE		4096
 #define DATA_ROOM	(PAGE - 16)
@@ -37,38 +39,25 @@ static void make_payload(struct added *a, uint64_t ts, size_t len, int seed)
 		a->payload[i] = (unsigned char)(seed * 31 + i * 7 + 1);
 }
 
-static uint32_t rd32(const unsigned char *p)
+/* host-order reads with the shared readers (tracedat/bytes.h, format.h) */
+static uint32_t rd32(const void *p)
 {
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
+	return fl_get_u32(p, false);
 }
 
-static uint64_t rd64(const unsigned char *p)
+static uint64_t rd64(const void *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
+	return fl_get_u64(p, false);
 }
 
 static unsigned int type_len(uint32_t hdr)
 {
-#if __BYTE_ORDER == __BIG_ENDIAN
-	return hdr >> 27;
-#else
-	return hdr & 31;
-#endif
+	return tracedat_type_len(hdr, tracedat_host_big_endian());
 }
 
 static uint32_t time_delta(uint32_t hdr)
 {
-#if __BYTE_ORDER == __BIG_ENDIAN
-	return hdr & ((1U << 27) - 1);
-#else
-	return hdr >> 5;
-#endif
+	return tracedat_time_delta(hdr, tracedat_host_big_endian());
 }
 
 /* Decode all records with kbuffer and compare with what was added. */

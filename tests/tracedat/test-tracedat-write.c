@@ -19,8 +19,10 @@
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 
-#include "record/ringpage.h"
-#include "record/tracedat.h"
+#include "tracedat/bytes.h"
+#include "tracedat/format.h"
+#include "tracedat/ringpage.h"
+#include "tracedat/write.h"
 
 #ifndef TRACEDAT_DATA_DIR
 #define TRACEDAT_DATA_DIR "tests/data"
@@ -56,20 +58,15 @@ static struct file slurp(const char *rel)
 	return f;
 }
 
-static uint64_t rd64(const char *p)
+/* host-order reads with the shared readers (tracedat/bytes.h, format.h) */
+static uint64_t rd64(const void *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
+	return fl_get_u64(p, false);
 }
 
-static uint32_t rd32(const char *p)
+static uint32_t rd32(const void *p)
 {
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
+	return fl_get_u32(p, false);
 }
 
 /* ftrace:print: type, flags, preempt, pid, ip, buf[] */

@@ -11,30 +11,20 @@
  * the page-aligned per-CPU data.
  *
  * CPU data is a sequence of ring-buffer sub-buffer pages exactly as read from
- * per_cpu/cpuN/trace_pipe_raw (or as built by ringpage.h).  Chunks are
+ * per_cpu/cpuN/trace_pipe_raw (or as built by ringpage.h).  Option ids
+ * are format.h's TRACEDAT_OPT_*.  Chunks are
  * appended in order; each chunk's length must be a multiple of the page size.
  *
  * All functions return 0 on success and -1 with errno set on failure.
  */
-#ifndef FORKLOCK_TRACEDAT_H
-#define FORKLOCK_TRACEDAT_H
+#ifndef FORKLOCK_TRACEDAT_WRITE_H
+#define FORKLOCK_TRACEDAT_WRITE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Option ids of trace.dat (trace-cmd's enum, lib/trace-cmd/include/private/trace-cmd-private.h) */
-enum tracedat_option {
-	TRACEDAT_OPT_DATE	= 1,
-	TRACEDAT_OPT_CPUSTAT	= 2,
-	TRACEDAT_OPT_BUFFER	= 3,
-	TRACEDAT_OPT_TRACECLOCK	= 4,
-	TRACEDAT_OPT_UNAME	= 5,
-	TRACEDAT_OPT_HOOK	= 6,
-	TRACEDAT_OPT_OFFSET	= 7,
-	TRACEDAT_OPT_CPUCOUNT	= 8,
-	TRACEDAT_OPT_VERSION	= 9,
-};
+#include "tracedat/format.h"
 
 struct tracedat_out;
 

@@ -23,25 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <endian.h>
 #include <traceevent/kbuffer.h>
 
-#include "record/ringpage.h"
+#include "tracedat/bytes.h"
+#include "tracedat/format.h"
+#include "tracedat/ringpage.h"
 
 #define RP_HDR_SIZE		16	/* u64 timestamp + 8-byte commit */
-#define RP_COMMIT_MASK		((1ULL << 27) - 1)
-#define RP_MISSED_EVENTS	(1ULL << 31)
-#define RP_MISSED_STORED	(1ULL << 30)
 #define RP_MISSED_SIZE		8	/* the stored count is a 64-bit long */
-
-#define RP_TS_BITS		27
-#define RP_DELTA_MAX		((1ULL << RP_TS_BITS) - 1)
-#define RP_EXTEND_MAX		((1ULL << (RP_TS_BITS + 32)) - 1)
-#define RP_MAX_SMALL_DATA	(28 * 4)
-
-#define RP_TYPE_PADDING		29
-#define RP_TYPE_TIME_EXTEND	30
-#define RP_TYPE_TIME_STAMP	31
+#define RP_EXTEND_MAX		((1ULL << (TRACEDAT_RB_TS_BITS + 32)) - 1)
 
 struct ringpage_builder {
 	unsigned int	page_size;
@@ -83,39 +73,15 @@ static void put_u64(void *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-static uint32_t get_u32(const void *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t get_u64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* The event header word: { type_len:5, time_delta:27 } as the host lays it out. */
+/* The event header word { type_len:5, time_delta:27 } as the host lays it out. */
 static uint32_t event_header(unsigned int type_len, uint32_t delta)
 {
-#if __BYTE_ORDER == __BIG_ENDIAN
-	return ((uint32_t)type_len << RP_TS_BITS) | (delta & RP_DELTA_MAX);
-#else
-	return (type_len & 31) | (delta << 5);
-#endif
+	return tracedat_event_header(type_len, delta, tracedat_host_big_endian());
 }
 
 static unsigned int event_type_len(uint32_t header)
 {
-#if __BYTE_ORDER == __BIG_ENDIAN
-	return header >> RP_TS_BITS;
-#else
-	return header & 31;
-#endif
+	return tracedat_type_len(header, tracedat_host_big_endian());
 }
 
 /* Rewrite the commit word (and stored count) of the open page. */
@@ -125,9 +91,9 @@ static void sync_header(struct ringpage_builder *b)
 	uint64_t commit = b->used;
 
 	if (b->missed_flag)
-		commit |= RP_MISSED_EVENTS;
+		commit |= TRACEDAT_RB_MISSED_EVENTS;
 	if (b->missed_stored) {
-		commit |= RP_MISSED_STORED;
+		commit |= TRACEDAT_RB_MISSED_STORED;
 		put_u64(page + RP_HDR_SIZE + b->used, b->missed_count);
 	}
 	put_u64(page + 8, commit);
@@ -219,7 +185,7 @@ int ringpage_add(struct ringpage_builder *b, uint64_t ts,
 		errno = EINVAL;
 		return -1;
 	}
-	rec_size = padded <= RP_MAX_SMALL_DATA ? 4 + padded : 8 + padded;
+	rec_size = padded <= TRACEDAT_RB_MAX_SMALL_DATA ? 4 + padded : 8 + padded;
 	if (rec_size > data_room(b)) {
 		errno = EINVAL;
 		return -1;
@@ -230,7 +196,7 @@ int ringpage_add(struct ringpage_builder *b, uint64_t ts,
 		if (delta > RP_EXTEND_MAX) {
 			b->open = false;	/* too far: a new page has the full stamp */
 		} else {
-			extend = delta > RP_DELTA_MAX;
+			extend = delta > TRACEDAT_RB_DELTA_MAX;
 			need = rec_size + (extend ? 8 : 0);
 			reserve = b->missed_stored ? RP_MISSED_SIZE : 0;
 			if (b->used + need + reserve > data_room(b))
@@ -246,13 +212,13 @@ int ringpage_add(struct ringpage_builder *b, uint64_t ts,
 
 	p = open_page(b) + RP_HDR_SIZE + b->used;
 	if (extend) {
-		put_u32(p, event_header(RP_TYPE_TIME_EXTEND, delta & RP_DELTA_MAX));
-		put_u32(p + 4, (uint32_t)(delta >> RP_TS_BITS));
+		put_u32(p, event_header(TRACEDAT_RB_TYPE_TIME_EXTEND, delta & TRACEDAT_RB_DELTA_MAX));
+		put_u32(p + 4, (uint32_t)(delta >> TRACEDAT_RB_TS_BITS));
 		p += 8;
 		b->used += 8;
 		delta = 0;
 	}
-	if (padded <= RP_MAX_SMALL_DATA) {
+	if (padded <= TRACEDAT_RB_MAX_SMALL_DATA) {
 		put_u32(p, event_header(padded / 4, delta));
 		p += 4;
 	} else {
@@ -303,8 +269,8 @@ const void *ringpage_data(struct ringpage_builder *b, size_t *len)
  */
 static int check_page(const unsigned char *page, unsigned int page_size)
 {
-	uint64_t commit = get_u64(page + 8);
-	uint64_t size = commit & RP_COMMIT_MASK;
+	uint64_t commit = fl_get_u64(page + 8, false);
+	uint64_t size = commit & TRACEDAT_RB_COMMIT_MASK;
 	uint64_t room = page_size - RP_HDR_SIZE;
 	const unsigned char *data = page + RP_HDR_SIZE;
 	uint64_t off = 0, length;
@@ -312,29 +278,29 @@ static int check_page(const unsigned char *page, unsigned int page_size)
 
 	if (size > room)
 		return -1;
-	if ((commit & RP_MISSED_STORED) && size + RP_MISSED_SIZE > room)
+	if ((commit & TRACEDAT_RB_MISSED_STORED) && size + RP_MISSED_SIZE > room)
 		return -1;
 
 	while (off < size) {
 		if (size - off < 4)
 			return -1;
-		header = get_u32(data + off);
+		header = fl_get_u32(data + off, false);
 		switch (event_type_len(header)) {
 		case 0:
 			if (size - off < 8)
 				return -1;
-			length = get_u32(data + off + 4);
+			length = fl_get_u32(data + off + 4, false);
 			if (length < 4)
 				return -1;
 			length = 8 + ((length - 4 + 3) & ~3ULL);
 			break;
-		case RP_TYPE_PADDING:
+		case TRACEDAT_RB_TYPE_PADDING:
 			if (size - off < 8)
 				return -1;
-			length = 4 + (uint64_t)get_u32(data + off + 4);
+			length = 4 + (uint64_t)fl_get_u32(data + off + 4, false);
 			break;
-		case RP_TYPE_TIME_EXTEND:
-		case RP_TYPE_TIME_STAMP:
+		case TRACEDAT_RB_TYPE_TIME_EXTEND:
+		case TRACEDAT_RB_TYPE_TIME_STAMP:
 			length = 8;
 			break;
 		default:
@@ -378,7 +344,7 @@ int ringpage_count(const void *pages, size_t len, unsigned int page_size,
 			return -1;
 		}
 		count->pages++;
-		if (get_u64(page + 8) & RP_MISSED_EVENTS)
+		if (fl_get_u64(page + 8, false) & TRACEDAT_RB_MISSED_EVENTS)
 			count->missed_pages++;
 
 		/* kbuffer only reads the page; it takes a non-const pointer */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * trace.dat version 6 writer (see tracedat.h for the API).
+ * trace.dat version 6 writer (see write.h for the API).
  *
  * The reader this must satisfy is trace-cmd 3.1.6's lib/trace-cmd/
  * trace-input.c (read_headers_v6(), handle_options(), init_data_v6()).
@@ -36,11 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <endian.h>
-
-#include "record/tracedat.h"
-
-#define TRACEDAT_OPT_BUFFER_TEXT	22	/* trace-cmd v7 only */
+#include "tracedat/format.h"
+#include "tracedat/write.h"
 
 struct td_blob {
 	char		*data;
@@ -643,28 +640,23 @@ static int copy_fd(int out_fd, int src_fd, off_t offset, size_t len)
 
 static void put_metadata(struct tracedat_out *out, struct td_mem *m)
 {
-	static const char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
 	struct td_system *sys;
 	struct td_option *opt;
 	uint8_t b;
 	int i, j;
 
-	mem_put(m, magic, sizeof(magic));
-	mem_put(m, "6", 2);
-#if __BYTE_ORDER == __BIG_ENDIAN
-	b = 1;
-#else
-	b = 0;
-#endif
+	mem_put(m, TRACEDAT_MAGIC, TRACEDAT_MAGIC_LEN);
+	mem_put(m, TRACEDAT_VERSION, sizeof(TRACEDAT_VERSION));
+	b = tracedat_host_big_endian();
 	mem_put(m, &b, 1);
 	b = out->long_size;
 	mem_put(m, &b, 1);
 	mem_u32(m, out->page_size);
 
-	mem_put(m, "header_page", 12);
+	mem_put(m, TRACEDAT_HEADER_PAGE, sizeof(TRACEDAT_HEADER_PAGE));
 	mem_u64(m, out->header_page.len);
 	mem_put(m, out->header_page.data, out->header_page.len);
-	mem_put(m, "header_event", 13);
+	mem_put(m, TRACEDAT_HEADER_EVENT, sizeof(TRACEDAT_HEADER_EVENT));
 	mem_u64(m, out->header_event.len);
 	mem_put(m, out->header_event.data, out->header_event.len);
 
@@ -694,16 +686,16 @@ static void put_metadata(struct tracedat_out *out, struct td_mem *m)
 
 	mem_u32(m, out->nr_cpus);
 
-	mem_put(m, "options  ", 10);
+	mem_put(m, TRACEDAT_OPTIONS, sizeof(TRACEDAT_OPTIONS));
 	for (i = 0; i < out->nr_options; i++) {
 		opt = &out->options[i];
 		mem_u16(m, opt->id);
 		mem_u32(m, opt->size);
 		mem_put(m, opt->data, opt->size);
 	}
-	mem_u16(m, 0);
+	mem_u16(m, TRACEDAT_OPT_DONE);
 
-	mem_put(m, "flyrecord", 10);
+	mem_put(m, TRACEDAT_FLYRECORD, sizeof(TRACEDAT_FLYRECORD));
 }
 
 /*

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A look at a trace.dat before libtracecmd opens it: is it one at all,
+ * which version, and (for version 6) is every section, every CPU's data
+ * and every ring-buffer page inside the file and readable by libtracecmd
+ * without harm (check.c says how)?  libtracecmd reads the file; this only
+ * tells the user precisely why a file cannot be read, and gives the
+ * options libtracecmd keeps private (UNAME, CPUSTAT, TRACECLOCK).
+ */
+#ifndef FORKLOCK_TRACEDAT_CHECK_H
+#define FORKLOCK_TRACEDAT_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fl_tdcheck_result {
+	FL_TDCHECK_OK,
+	FL_TDCHECK_NOT_TRACEDAT,	/* no trace.dat magic */
+	FL_TDCHECK_BAD_VERSION,		/* a version this reader does not know */
+	FL_TDCHECK_TRUNCATED,		/* a section or CPU data runs past the end */
+	FL_TDCHECK_CORRUPT,		/* a section that makes no sense */
+};
+
+struct fl_tdcheck {
+	int version;
+	bool big_endian;
+	int long_size;
+	uint32_t page_size;
+	int nr_cpus;
+	uint64_t file_size;
+	uint64_t data_end;	/* v6: end of the last CPU's data */
+	char uname[256];	/* UNAME option, "" if none */
+	char clock[32];		/* bracketed clock of TRACECLOCK, "" if none */
+	uint64_t overrun;	/* sum of CPUSTAT overrun + commit overrun + dropped events */
+	bool has_cpustat;
+	char why[160];		/* what is wrong, for the error line */
+};
+
+/*
+ * Check the trace.dat open on @fd.  The pages and libtracecmd's open are
+ * checked once per file (inode, size and times) and process.
+ */
+enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p);
+
+#endif

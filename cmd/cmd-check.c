@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "events/events.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "record/btf.h"
@@ -91,14 +92,17 @@ int cmd_check(int argc, char **argv)
 	       "no (before 6.4: dup_mmap() takes no VMA locks)");
 	if (host.tracefs_mounted) {
 		printf("kprobe_events: %s\n", host.kprobes ? "available" : "not available");
-		for (i = 0; i < fl_nr_events; i++) {
+		for (i = 0; i < FL_EV_NR; i++) {
 			const struct fl_event_spec *e = &fl_events[i];
-			bool present = fl_event_present(e->system, e->name);
+			bool present;
 
+			if (e->record == FL_RECORD_NO)
+				continue;
+			present = fl_event_present(e->system, e->name);
 			printf("event %s:%s: %s\n", e->system, e->name,
 			       present ? "present" :
-			       e->need == FL_EV_WINDOW ? "MISSING (required)" : "missing");
-			if (!present && e->need == FL_EV_WINDOW && !blocker) {
+			       e->record == FL_RECORD_WINDOW ? "MISSING (required)" : "missing");
+			if (!present && e->record == FL_RECORD_WINDOW && !blocker) {
 				blocker = "a fork-window event is missing";
 				code = FL_EXIT_EVENTS;
 			}

@@ -118,3 +118,8 @@ void fl_host_probe(struct fl_host *host, bool mount)
 	}
 	host->nr_cpus = count_cpus(host->tracefs);
 }
+
+bool fl_event_present(const char *system, const char *name)
+{
+	return tracefs_event_file_exists(NULL, system, name, "format");
+}

@@ -35,33 +35,7 @@ struct fl_host {
 void fl_host_probe(struct fl_host *host, bool mount);
 bool fl_kernel_at_least(const struct fl_host *host, int major, int minor);
 
-/* ---- eventset.c: the tracepoints forklock records -------------------- */
-
-enum fl_event_need {
-	FL_EV_WINDOW,		/* fork-window event: recording is useless without it */
-	FL_EV_MODEL,		/* task/mm model or race evidence: reported if missing */
-};
-
-struct fl_event_spec {
-	const char *system;
-	const char *name;
-	enum fl_event_need need;
-	const char *why;
-};
-
-extern const struct fl_event_spec fl_events[];
-extern const size_t fl_nr_events;
-
-struct fl_event_filter {
-	const char *system;
-	const char *name;
-	const char *filter;
-};
-
-extern const struct fl_event_filter fl_filters[];
-extern const size_t fl_nr_filters;
-
-/* Is SYSTEM/NAME present in this kernel's tracefs? */
+/* Is SYSTEM/NAME present in this kernel's tracefs? (the table: events/events.h) */
 bool fl_event_present(const char *system, const char *name);
 
 /* ---- instance.c: the private instance --------------------------------- */

@@ -37,6 +37,7 @@
 #include <event-parse.h>
 #include <tracefs.h>
 
+#include "events/events.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "record/btf.h"
@@ -118,10 +119,10 @@ static int check_events(void)
 {
 	size_t i;
 
-	for (i = 0; i < fl_nr_events; i++) {
+	for (i = 0; i < FL_EV_NR; i++) {
 		const struct fl_event_spec *e = &fl_events[i];
 
-		if (e->need == FL_EV_WINDOW && !fl_event_present(e->system, e->name))
+		if (e->record == FL_RECORD_WINDOW && !fl_event_present(e->system, e->name))
 			return fl_err(FL_EXIT_EVENTS,
 				      "this kernel has no %s:%s tracepoint (%s); fork windows cannot be recorded",
 				      e->system, e->name, e->why);
@@ -236,9 +237,11 @@ static int setup_instance(struct recorder *r)
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < fl_nr_events; i++) {
+	for (i = 0; i < FL_EV_NR; i++) {
 		const struct fl_event_spec *e = &fl_events[i];
 
+		if (e->record == FL_RECORD_NO)
+			continue;
 		if (!fl_event_present(e->system, e->name)) {
 			fl_warn("no %s:%s on this kernel: %s will be missing from the report",
 				e->system, e->name, e->why);
@@ -248,11 +251,11 @@ static int setup_instance(struct recorder *r)
 			return fl_err(FL_EXIT_TRACEFS, "cannot enable %s:%s: %s",
 				      e->system, e->name, strerror(errno));
 	}
-	for (i = 0; i < fl_nr_filters; i++) {
-		const struct fl_event_filter *f = &fl_filters[i];
+	for (i = 0; i < FL_EV_NR; i++) {
+		const struct fl_event_spec *f = &fl_events[i];
 		char file[160];
 
-		if (!fl_event_present(f->system, f->name))
+		if (f->record == FL_RECORD_NO || !f->filter || !fl_event_present(f->system, f->name))
 			continue;
 		snprintf(file, sizeof(file), "events/%s/%s/filter", f->system, f->name);
 		if (tracefs_instance_file_write(r->instance, file, f->filter) < 0)
@@ -708,8 +711,9 @@ static int write_tracedat(struct recorder *r, struct fl_record_stats *st)
 	for (i = 0; events && events[i]; i++)
 		if (add_format(out, "ftrace", events[i]) < 0)
 			goto fail;
-	for (i = 0; i < fl_nr_events; i++)
-		if (add_format(out, fl_events[i].system, fl_events[i].name) < 0)
+	for (i = 0; i < FL_EV_NR; i++)
+		if (fl_events[i].record != FL_RECORD_NO &&
+		    add_format(out, fl_events[i].system, fl_events[i].name) < 0)
 			goto fail;
 	for (i = 0; i < (size_t)r->probes.nr; i++)
 		if (r->probes.format[i] && tracedat_out_add_format(out, r->probes.group,
@@ -1022,8 +1026,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	st->command_status = r.child_status;
 	st->tier = r.kprobe_tier ? "kprobe" : "tracepoint";
 	st->nr_probes = r.probes.nr;
-	for (n = 0; n < (int)fl_nr_events; n++)
-		if (!fl_event_present(fl_events[n].system, fl_events[n].name))
+	for (n = 0; n < FL_EV_NR; n++)
+		if (fl_events[n].record != FL_RECORD_NO &&
+		    !fl_event_present(fl_events[n].system, fl_events[n].name))
 			st->missing_events++;
 	fl_notice("stopped: %s", why);
 	cleanup(&r, false);

@@ -1,42 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <endian.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event-parse.h>
 
+#include "events/events.h"
 #include "replay/decode.h"
 #include "tracedat/format.h"
-
-struct kind_name {
-	enum fl_ev kind;
-	const char *system;
-	const char *name;
-	bool window;		/* replay cannot work without it */
-};
-
-static const struct kind_name kinds[] = {
-	{ FL_EV_LOCK_START,	"mmap_lock",	"mmap_lock_start_locking",	true },
-	{ FL_EV_LOCK_ACQUIRED,	"mmap_lock",	"mmap_lock_acquire_returned",	true },
-	{ FL_EV_LOCK_RELEASED,	"mmap_lock",	"mmap_lock_released",		true },
-	{ FL_EV_MA_WRITE,	"maple_tree",	"ma_write",			false },
-	{ FL_EV_NEWTASK,	"task",		"task_newtask",			true },
-	{ FL_EV_FORK,		"sched",	"sched_process_fork",		false },
-	{ FL_EV_EXEC,		"sched",	"sched_process_exec",		false },
-	{ FL_EV_EXIT,		"sched",	"sched_process_exit",		false },
-	{ FL_EV_EXIT_MMAP,	"mmap",		"exit_mmap",			false },
-	{ FL_EV_FAULT,		"exceptions",	"page_fault_user",		false },
-	{ FL_EV_UFFD_ENTER,	"syscalls",	"sys_enter_userfaultfd",	false },
-	{ FL_EV_UFFD_EXIT,	"syscalls",	"sys_exit_userfaultfd",		false },
-	{ FL_EV_IOCTL_ENTER,	"syscalls",	"sys_enter_ioctl",		false },
-	{ FL_EV_IOCTL_EXIT,	"syscalls",	"sys_exit_ioctl",		false },
-	{ FL_EV_CLOSE,		"syscalls",	"sys_enter_close",		false },
-	{ FL_EV_PRINT,		"ftrace",	"print",			false },
-	{ FL_EV_MMAP_ENTER,	"syscalls",	"sys_enter_mmap",		false },
-	{ FL_EV_MMAP_EXIT,	"syscalls",	"sys_exit_mmap",		false },
-	{ FL_EV_MUNMAP,		"syscalls",	"sys_enter_munmap",		false },
-};
 
 /* common_type is a u16: an event with another id never appears in the data */
 static bool usable_id(const struct tep_event *e)
@@ -60,6 +33,67 @@ static bool find_field(struct tep_event *ev, const char *name, struct fl_field *
 	f->data_loc = field->flags & TEP_FIELD_IS_DYNAMIC;
 	f->is_signed = field->flags & TEP_FIELD_IS_SIGNED;
 	return true;
+}
+
+/*
+ * The fields replay reads, by name, in the order a missing one is reported.
+ * An event's fields are needed only if the trace has the event.
+ */
+#define F(ev, name, member)	{ ev, name, offsetof(struct fl_decoder, member) }
+
+static const struct {
+	enum fl_ev ev;
+	const char *name;
+	size_t off;
+} fields[] = {
+	F(FL_EV_LOCK_START, "mm", lock_mm[0]),
+	F(FL_EV_LOCK_START, "write", lock_write[0]),
+	F(FL_EV_LOCK_ACQUIRED, "mm", lock_mm[1]),
+	F(FL_EV_LOCK_ACQUIRED, "write", lock_write[1]),
+	F(FL_EV_LOCK_RELEASED, "mm", lock_mm[2]),
+	F(FL_EV_LOCK_RELEASED, "write", lock_write[2]),
+	F(FL_EV_LOCK_ACQUIRED, "success", lock_success),
+	F(FL_EV_MA_WRITE, "fn", ma_fn),
+	F(FL_EV_NEWTASK, "pid", nt_pid),
+	F(FL_EV_NEWTASK, "comm", nt_comm),
+	F(FL_EV_NEWTASK, "clone_flags", nt_flags),
+	F(FL_EV_FORK, "parent_pid", fork_parent),
+	F(FL_EV_FORK, "child_pid", fork_child),
+	F(FL_EV_EXEC, "pid", exec_pid),
+	F(FL_EV_EXEC, "old_pid", exec_old_pid),
+	F(FL_EV_EXEC, "filename", exec_filename),
+	F(FL_EV_EXIT, "pid", exit_pid),
+	F(FL_EV_EXIT_MMAP, "mm", exit_mmap_mm),
+	F(FL_EV_FAULT, "address", fault_address),
+	F(FL_EV_UFFD_ENTER, "flags", ufd_flags),
+	F(FL_EV_UFFD_EXIT, "ret", ufd_ret),
+	F(FL_EV_IOCTL_ENTER, "fd", ioctl_fd),
+	F(FL_EV_IOCTL_ENTER, "cmd", ioctl_cmd),
+	F(FL_EV_IOCTL_EXIT, "ret", ioctl_ret),
+	F(FL_EV_CLOSE, "fd", close_fd),
+	F(FL_EV_PRINT, "buf", print_buf),
+	F(FL_EV_MMAP_ENTER, "len", mmap_len),
+	F(FL_EV_MMAP_ENTER, "flags", mmap_flags),
+	F(FL_EV_MMAP_EXIT, "ret", mmap_ret),
+	F(FL_EV_MUNMAP, "addr", munmap_addr),
+	F(FL_EV_MUNMAP, "len", munmap_len),
+	F(FL_EV_K_DUP_MMAP, "oldmm", k_oldmm),
+	F(FL_EV_K_DUP_MMAP, "mm_users", k_users),
+	F(FL_EV_K_DUP_MMAP, "mm_count", k_count),
+	F(FL_EV_K_DUP_MMAP_RET, "ret", k_ret),
+	F(FL_EV_K_VSW, "vm_mm", k_vm_mm),
+	F(FL_EV_K_RCU_RET, "ret", k_rcu_ret),
+	F(FL_EV_K_DUP_PROBE, "only_user", k_only_user),
+	F(FL_EV_K_DUP_PROBE, "locked", k_locked),
+};
+
+#undef F
+
+static void found(struct fl_decoder *d, struct tep_event **ev, enum fl_ev k, struct tep_event *e)
+{
+	ev[k] = e;
+	d->ids[k] = e->id;
+	d->kind_of[e->id] = k;
 }
 
 int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, size_t len)
@@ -91,94 +125,43 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	for (i = 0; all && (int)i < n; i++)
 		if (usable_id(all[i]))
 			d->kind_of[all[i]->id] = FL_EV_OTHER;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct tep_event *e = tep_find_event_by_name(tep, kinds[i].system, kinds[i].name);
+	/* tracepoints, by system and name */
+	for (k = 0; k < FL_EV_NR; k++) {
+		const struct fl_event_spec *spec = &fl_events[k];
+		struct tep_event *e;
 
+		if (!spec->name || !spec->system)
+			continue;
+		e = tep_find_event_by_name(tep, spec->system, spec->name);
 		if (!usable_id(e)) {
-			if (kinds[i].window) {
+			if (spec->replay == FL_REPLAY_REQUIRED) {
 				snprintf(why, len, "the trace has no %s:%s events (it was not recorded "
-					 "with forklock's event set)", kinds[i].system, kinds[i].name);
+					 "with forklock's event set)", spec->system, spec->name);
 				return -1;
 			}
 			continue;
 		}
-		ev[kinds[i].kind] = e;
-		d->ids[kinds[i].kind] = e->id;
-		d->kind_of[e->id] = kinds[i].kind;
+		found(d, ev, k, e);
 	}
-
-	/* dynamic events: found by name in a forklock_* (or kprobes) group */
+	/* dynamic events: by name in a forklock_* (or kprobes) group, the first of each */
 	for (i = 0; all && (int)i < n; i++) {
-		static const struct { enum fl_ev kind; const char *name; } probes[] = {
-			{ FL_EV_K_DUP_MMAP,	"dup_mmap" },
-			{ FL_EV_K_DUP_MMAP_RET,	"dup_mmap_ret" },
-			{ FL_EV_K_VSW,		"vma_start_write" },
-			{ FL_EV_K_VSW_RET,	"vma_start_write_ret" },
-			{ FL_EV_K_RCU_RET,	"lock_vma_rcu_ret" },
-			{ FL_EV_K_DUP_PROBE,	"dup_probe" },
-		};
-		size_t p;
-
-		if (!usable_id(all[i]) ||
-		    (strncmp(all[i]->system, "forklock", 8) && strcmp(all[i]->system, "kprobes")))
+		if (!usable_id(all[i]) || !fl_event_dynamic_group(all[i]->system))
 			continue;
-		for (p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
-			if (strcmp(all[i]->name, probes[p].name) || ev[probes[p].kind])
-				continue;
-			ev[probes[p].kind] = all[i];
-			d->ids[probes[p].kind] = all[i]->id;
-			d->kind_of[all[i]->id] = probes[p].kind;
+		for (k = 0; k < FL_EV_NR; k++)
+			if (fl_events[k].name && !fl_events[k].system && !ev[k] &&
+			    !strcmp(all[i]->name, fl_events[k].name))
+				found(d, ev, k, all[i]);
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		struct tep_event *e = ev[fields[i].ev];
+
+		if (e && !find_field(e, fields[i].name, (struct fl_field *)((char *)d + fields[i].off))) {
+			snprintf(why, len, "unknown layout of %s:%s: no field '%s'",
+				 e->system, e->name, fields[i].name);
+			return -1;
 		}
 	}
-
-#define NEED(kind_, fname_, field_)						\
-	do {									\
-		if (ev[kind_] && !find_field(ev[kind_], fname_, field_)) {	\
-			snprintf(why, len, "unknown layout of %s:%s: no field '%s'", \
-				 ev[kind_]->system, ev[kind_]->name, fname_);	\
-			return -1;						\
-		}								\
-	} while (0)
-
-	for (k = 0; k < 3; k++) {
-		NEED(FL_EV_LOCK_START + k, "mm", &d->lock_mm[k]);
-		NEED(FL_EV_LOCK_START + k, "write", &d->lock_write[k]);
-	}
-	NEED(FL_EV_LOCK_ACQUIRED, "success", &d->lock_success);
-	NEED(FL_EV_MA_WRITE, "fn", &d->ma_fn);
 	d->ma_write = ev[FL_EV_MA_WRITE];
-	NEED(FL_EV_NEWTASK, "pid", &d->nt_pid);
-	NEED(FL_EV_NEWTASK, "comm", &d->nt_comm);
-	NEED(FL_EV_NEWTASK, "clone_flags", &d->nt_flags);
-	NEED(FL_EV_FORK, "parent_pid", &d->fork_parent);
-	NEED(FL_EV_FORK, "child_pid", &d->fork_child);
-	NEED(FL_EV_EXEC, "pid", &d->exec_pid);
-	NEED(FL_EV_EXEC, "old_pid", &d->exec_old_pid);
-	NEED(FL_EV_EXEC, "filename", &d->exec_filename);
-	NEED(FL_EV_EXIT, "pid", &d->exit_pid);
-	NEED(FL_EV_EXIT_MMAP, "mm", &d->exit_mmap_mm);
-	NEED(FL_EV_FAULT, "address", &d->fault_address);
-	NEED(FL_EV_UFFD_ENTER, "flags", &d->ufd_flags);
-	NEED(FL_EV_UFFD_EXIT, "ret", &d->ufd_ret);
-	NEED(FL_EV_IOCTL_ENTER, "fd", &d->ioctl_fd);
-	NEED(FL_EV_IOCTL_ENTER, "cmd", &d->ioctl_cmd);
-	NEED(FL_EV_IOCTL_EXIT, "ret", &d->ioctl_ret);
-	NEED(FL_EV_CLOSE, "fd", &d->close_fd);
-	NEED(FL_EV_PRINT, "buf", &d->print_buf);
-	NEED(FL_EV_MMAP_ENTER, "len", &d->mmap_len);
-	NEED(FL_EV_MMAP_ENTER, "flags", &d->mmap_flags);
-	NEED(FL_EV_MMAP_EXIT, "ret", &d->mmap_ret);
-	NEED(FL_EV_MUNMAP, "addr", &d->munmap_addr);
-	NEED(FL_EV_MUNMAP, "len", &d->munmap_len);
-	NEED(FL_EV_K_DUP_MMAP, "oldmm", &d->k_oldmm);
-	NEED(FL_EV_K_DUP_MMAP, "mm_users", &d->k_users);
-	NEED(FL_EV_K_DUP_MMAP, "mm_count", &d->k_count);
-	NEED(FL_EV_K_DUP_MMAP_RET, "ret", &d->k_ret);
-	NEED(FL_EV_K_VSW, "vm_mm", &d->k_vm_mm);
-	NEED(FL_EV_K_RCU_RET, "ret", &d->k_rcu_ret);
-	NEED(FL_EV_K_DUP_PROBE, "only_user", &d->k_only_user);
-	NEED(FL_EV_K_DUP_PROBE, "locked", &d->k_locked);
-#undef NEED
 	return 0;
 }
 

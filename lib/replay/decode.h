@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Event decoding: which event id is which forklock event, and where its
- * fields are.  Fields are found by name once per trace (libtraceevent), and
- * read per record through the cached offsets, so layouts that differ between
- * kernels (memcg_path vs memcg_id, __data_loc vs fixed comm, 32- vs 64-bit
- * clone_flags) decode the same way.
+ * Event decoding: which event id is which forklock event (events/events.h),
+ * and where its fields are.  Fields are found by name once per trace
+ * (libtraceevent), and read per record through the cached offsets, so
+ * layouts that differ between kernels (memcg_path vs memcg_id, __data_loc
+ * vs fixed comm, 32- vs 64-bit clone_flags) decode the same way.
  */
 #ifndef FORKLOCK_DECODE_H
 #define FORKLOCK_DECODE_H
@@ -12,41 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "events/events.h"
+
 struct tep_handle;
 struct tep_event;
 struct tep_record;
-
-enum fl_ev {
-	FL_EV_NONE = 0,		/* an id the trace has no format for */
-	FL_EV_OTHER,		/* an event of the trace replay does not use */
-	FL_EV_LOCK_START,	/* mmap_lock_start_locking */
-	FL_EV_LOCK_ACQUIRED,	/* mmap_lock_acquire_returned */
-	FL_EV_LOCK_RELEASED,	/* mmap_lock_released */
-	FL_EV_MA_WRITE,		/* maple_tree:ma_write */
-	FL_EV_NEWTASK,		/* task:task_newtask */
-	FL_EV_FORK,		/* sched:sched_process_fork */
-	FL_EV_EXEC,		/* sched:sched_process_exec */
-	FL_EV_EXIT,		/* sched:sched_process_exit */
-	FL_EV_EXIT_MMAP,	/* mmap:exit_mmap */
-	FL_EV_FAULT,		/* exceptions:page_fault_user */
-	FL_EV_UFFD_ENTER,	/* syscalls:sys_enter_userfaultfd */
-	FL_EV_UFFD_EXIT,	/* syscalls:sys_exit_userfaultfd */
-	FL_EV_IOCTL_ENTER,	/* syscalls:sys_enter_ioctl */
-	FL_EV_IOCTL_EXIT,	/* syscalls:sys_exit_ioctl */
-	FL_EV_CLOSE,		/* syscalls:sys_enter_close */
-	FL_EV_MMAP_ENTER,	/* syscalls:sys_enter_mmap */
-	FL_EV_MMAP_EXIT,	/* syscalls:sys_exit_mmap */
-	FL_EV_MUNMAP,		/* syscalls:sys_enter_munmap */
-	/* kprobe tier: group forklock_<pid> (or kprobes, for dup_probe) */
-	FL_EV_K_DUP_MMAP,	/* dup_mmap entry */
-	FL_EV_K_DUP_MMAP_RET,	/* dup_mmap return */
-	FL_EV_K_VSW,		/* __vma_start_write entry */
-	FL_EV_K_VSW_RET,	/* __vma_start_write return */
-	FL_EV_K_RCU_RET,	/* lock_vma_under_rcu return */
-	FL_EV_K_DUP_PROBE,	/* the seed's dup_probe(only_user, locked) */
-	FL_EV_PRINT,		/* ftrace:print (the snapshot) */
-	FL_EV_NR
-};
 
 struct fl_field {
 	short offset;		/* -1: not in this layout */

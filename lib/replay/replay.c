@@ -427,22 +427,10 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 		tracecmd_close(handle);
 		return fl_err(FL_EXIT_LAYOUT, "%s: %s", path, why);
 	}
-	for (k = FL_EV_LOCK_START; k < FL_EV_NR; k++) {
-		static const char *names[FL_EV_NR] = {
-			[FL_EV_MA_WRITE] = "maple_tree:ma_write",
-			[FL_EV_FORK] = "sched:sched_process_fork",
-			[FL_EV_EXEC] = "sched:sched_process_exec",
-			[FL_EV_EXIT] = "sched:sched_process_exit",
-			[FL_EV_EXIT_MMAP] = "mmap:exit_mmap",
-			[FL_EV_FAULT] = "exceptions:page_fault_user",
-			[FL_EV_UFFD_EXIT] = "syscalls:sys_exit_userfaultfd",
-			[FL_EV_IOCTL_ENTER] = "syscalls:sys_enter_ioctl",
-			[FL_EV_CLOSE] = "syscalls:sys_enter_close",
-		};
-
-		if (names[k] && rp.dec.ids[k] < 0 && info->nr_missing < FL_MAX_MISSING)
-			info->missing[info->nr_missing++] = names[k];
-	}
+	for (k = 0; k < FL_EV_NR; k++)
+		if (fl_events[k].replay == FL_REPLAY_NAMED && rp.dec.ids[k] < 0 &&
+		    info->nr_missing < FL_MAX_MISSING)
+			info->missing[info->nr_missing++] = fl_events[k].label;
 	if (rp.dec.ids[FL_EV_K_DUP_MMAP] >= 0)
 		info->tier = FL_TIER_KPROBE;
 	info->has_vma_lock_probes = rp.dec.ids[FL_EV_K_VSW] >= 0 && rp.dec.ids[FL_EV_K_VSW_RET] >= 0;

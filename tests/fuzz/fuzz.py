@@ -23,8 +23,8 @@ Common options (meson passes them; by hand give at least --build):
   --clang PATH     clang with libFuzzer (default: clang, then clang-14)
   --source-root D  the forklock source tree (default: two levels up)
   --source F       a C file to build with the harness, repeated (default:
-                   lib/*.c, lib/tracedat/*.c and lib/replay/*.c); meson gives
-                   its own list
+                   lib/*.c, lib/tracedat/*.c, lib/events/*.c and lib/replay/*.c);
+                   meson gives its own list
 
 The harness (tests/fuzz/fuzz-replay.c) is built with
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -84,7 +84,7 @@ def build(args):
     if not clang:
         die('no clang found: the fuzz target cannot be built', 77)
     root = args.source_root
-    sources = args.sources or [s for d in ('', 'tracedat', 'replay')
+    sources = args.sources or [s for d in ('', 'tracedat', 'events', 'replay')
                                for s in sorted(glob.glob(os.path.join(root, 'lib', d, '*.c')))]
     sources = [os.path.abspath(s) for s in sources]
     sources.append(os.path.join(HERE, 'fuzz-replay.c'))

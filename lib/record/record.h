@@ -61,17 +61,8 @@ int fl_instance_destroy(struct tracefs_instance *instance);
 /* ---- snapshot.c: /proc at the start of the recording ----------------- */
 
 /*
- * The snapshot is a list of text lines, each becomes one ftrace:print
- * event at the start of the trace (docs/forklock-record.1, SNAPSHOT):
- *   forklock-snapshot begin version=1 recorder=PID clock=CLOCK kernel=RELEASE
- *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
- *   forklock-snapshot task pid=P tgid=G comm=COMM
- *   forklock-snapshot end procs=N tasks=M ms=DURATION
- *   forklock-snapshot tier name=tracepoint|kprobe probes=btf|offsets|- group=GROUP|-
- *   forklock-snapshot record argv=forklock record ...	(quoted for sh)
- *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
- * Each proc line comes before the task lines of its threads.  VMA counts
- * are -1 where /proc/PID/maps could not be read.
+ * The snapshot is a list of text lines (events/snapline.h), each becomes
+ * one ftrace:print event at the start of the trace.
  */
 struct fl_snapshot {
 	char **lines;

@@ -38,6 +38,7 @@
 #include <tracefs.h>
 
 #include "events/events.h"
+#include "events/snapline.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "record/btf.h"
@@ -665,15 +666,22 @@ static int add_cmdlines(struct recorder *r, struct tracedat_out *out)
 	if (saved)
 		fputs(saved, f);
 	for (i = 0; i < r->snap.nr; i++) {
-		char comm[64];
+		const char *rest, *comm;
+		size_t n;
 		int pid;
 
-		if (sscanf(r->snap.lines[i], "forklock-snapshot task pid=%d tgid=%*d comm=%63[^\n]",
-			   &pid, comm) != 2)
+		/* a task line with its pid, tgid and a comm (63 bytes at most) */
+		if (fl_snapline_kind(r->snap.lines[i], &rest) != FL_SNAP_TASK ||
+		    !fl_snapline_value(rest, "pid") || !fl_snapline_value(rest, "tgid") ||
+		    !(comm = fl_snapline_value(rest, "comm")))
 			continue;
+		n = strcspn(comm, "\n");
+		if (!n)
+			continue;
+		pid = (int)fl_snapline_num(rest, "pid", 0);
 		if (nr && bsearch(&pid, pids, nr, sizeof(int), cmp_int))
 			continue;
-		fprintf(f, "%d %s\n", pid, comm);
+		fprintf(f, "%d %.*s\n", pid, (int)(n < 63 ? n : 63), comm);
 	}
 	fclose(f);
 	ret = tracedat_out_cmdlines(out, text ? text : "", len);
@@ -971,14 +979,14 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		ret = fl_err(FL_EXIT_FAILURE, "cannot read /proc: %s", strerror(errno));
 		goto fail;
 	}
-	fl_snapshot_add(&r.snap, "forklock-snapshot tier name=%s probes=%s group=%s",
+	fl_snapshot_add(&r.snap, FL_SNAP_TIER_FMT,
 			r.kprobe_tier ? "kprobe" : "tracepoint",
 			!r.kprobe_tier ? "-" : r.probes.style == FL_PROBE_BTF ? "btf" : "offsets",
 			r.kprobe_tier ? r.probes.group : "-");
 	if (opts->argv) {
 		char *text = fl_shell_join("forklock", opts->argc, opts->argv);
 
-		fl_snapshot_add(&r.snap, "forklock-snapshot record argv=%s", text ? text : "");
+		fl_snapshot_add(&r.snap, FL_SNAP_RECORD_FMT, text ? text : "");
 		free(text);
 	}
 	if (opts->command) {
@@ -988,7 +996,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		while (opts->command[argc])
 			argc++;
 		text = fl_shell_join("", argc, opts->command);
-		fl_snapshot_add(&r.snap, "forklock-snapshot command pid=%d argv=%s",
+		fl_snapshot_add(&r.snap, FL_SNAP_COMMAND_FMT,
 				(int)r.child, text ? text : "");
 		free(text);
 		ret = release_command(&r);

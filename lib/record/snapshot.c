@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events/snapline.h"
 #include "record/record.h"
 
 #define PF_KTHREAD 0x00200000
@@ -205,7 +206,7 @@ static int snapshot_process(struct fl_snapshot *snap, int tgid)
 		pid = atoi(d->d_name);
 		snprintf(tpath, sizeof(tpath), "%s/%d/comm", path, pid);
 		read_comm(tpath, tcomm, sizeof(tcomm));
-		if (fl_snapshot_add(&tasks, "forklock-snapshot task pid=%d tgid=%d comm=%s",
+		if (fl_snapshot_add(&tasks, FL_SNAP_TASK_FMT,
 				    pid, tgid, tcomm) < 0) {
 			closedir(dir);
 			fl_snapshot_free(&tasks);
@@ -215,8 +216,7 @@ static int snapshot_process(struct fl_snapshot *snap, int tgid)
 	closedir(dir);
 
 	/* the process line first: replay sets up the mm, then adds its tasks */
-	ret = fl_snapshot_add(snap, "forklock-snapshot proc tgid=%d threads=%zu vmas=%ld "
-			      "anon=%ld cow=%ld shared=%ld special=%ld uffd=%s kthread=%d comm=%s",
+	ret = fl_snapshot_add(snap, FL_SNAP_PROC_FMT,
 			      tgid, tasks.nr, k.vmas, k.anon, k.cow, k.shared, k.special,
 			      uffd, kthread, comm);
 	for (i = 0; !ret && i < tasks.nr; i++) {
@@ -245,7 +245,7 @@ int fl_snapshot_take(struct fl_snapshot *snap, pid_t recorder, const char *clock
 
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
-	if (fl_snapshot_add(snap, "forklock-snapshot begin version=1 recorder=%d clock=%s kernel=%s",
+	if (fl_snapshot_add(snap, FL_SNAP_BEGIN_FMT,
 			    (int)recorder, clock, u.release) < 0)
 		return -1;
 	proc = opendir("/proc");
@@ -260,6 +260,6 @@ int fl_snapshot_take(struct fl_snapshot *snap, pid_t recorder, const char *clock
 		}
 	}
 	closedir(proc);
-	return fl_snapshot_add(snap, "forklock-snapshot end procs=%zu tasks=%zu ms=%.1f",
+	return fl_snapshot_add(snap, FL_SNAP_END_FMT,
 			       snap->procs, snap->tasks, now_ms() - start);
 }

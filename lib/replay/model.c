@@ -106,96 +106,43 @@ enum fl_uffd model_uffd(struct replay *rp, struct task *t)
 	return t->mm->uffd;
 }
 
-/* ---- the snapshot ---------------------------------------------------------- */
+/* ---- the snapshot (replay/snapshot.c reads its lines) ------------------------ */
 
-static const char *value_of(const char *line, const char *key)
+struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_t vmas,
+			      const struct fl_vma_kinds *kinds)
 {
-	size_t kl = strlen(key);
-	const char *p = line;
-
-	while ((p = strstr(p, key))) {
-		if ((p == line || p[-1] == ' ') && p[kl] == '=')
-			return p + kl + 1;
-		p += kl;
-	}
-	return NULL;
-}
-
-static long num_of(const char *line, const char *key, long def)
-{
-	const char *v = value_of(line, key);
-
-	return v ? strtol(v, NULL, 10) : def;
-}
-
-static void copy_comm(char *dst, const char *line)
-{
-	const char *v = value_of(line, "comm");	/* always the last field */
-	size_t n;
-
-	dst[0] = '\0';
-	if (!v)
-		return;
-	n = strcspn(v, "\n");
-	if (n > 15)
-		n = 15;
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-	fl_comm_clean(dst);
-}
-
-static void snapshot_proc(struct replay *rp, const char *line)
-{
-	long tgid = num_of(line, "tgid", -1);
-	const char *uffd = value_of(line, "uffd");
 	struct fl_mm *mm, *old;
 
-	if (tgid < 0)
-		return;
-	if (num_of(line, "kthread", 0)) {
+	if (kthread) {
 		/* no mm: its tasks get mm NULL and kthread set */
 		u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, (void *)1);
-		return;
+		return NULL;
 	}
 	mm = model_mm_new();
 	if (!mm)
-		return;
+		return NULL;
 	mm->users_known = true;
-	mm->vmas = num_of(line, "vmas", -1) > 0 ? num_of(line, "vmas", 0) : 0;
-	mm->kinds.anon = num_of(line, "anon", -1);
-	mm->kinds.cow = num_of(line, "cow", -1);
-	mm->kinds.shared = num_of(line, "shared", -1);
-	mm->kinds.special = num_of(line, "special", -1);
-	mm->kinds.quality = mm->kinds.shared >= 0 ? FL_KINDS_EXACT : FL_KINDS_UNKNOWN;
+	mm->vmas = vmas;
+	mm->kinds = *kinds;
 	mm->uffd = FL_UFFD_NONE;
 	mm->refs = 1;		/* held by snap_mms until the snapshot ends */
 	old = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
 	if (old && old != (void *)1)
 		model_mm_put(rp, old);	/* the same process twice: the last line counts */
 	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
-	/* fds of userfaultfds this process holds: assume its own mm owns them */
-	while (uffd && *uffd >= '0' && *uffd <= '9') {
-		char *end;
-		long fd = strtol(uffd, &end, 10);
-
-		uffd_snapshot_fd(rp, (int)tgid, mm, (int)fd);
-		uffd = *end == ',' ? end + 1 : NULL;
-	}
+	return mm;
 }
 
-static void snapshot_task(struct replay *rp, const char *line)
+void model_snap_task(struct replay *rp, int pid, int tgid, const char *comm)
 {
-	long pid = num_of(line, "pid", -1), tgid = num_of(line, "tgid", -1);
 	struct fl_mm *mm;
 	struct task *t;
 
-	if (pid <= 0 || tgid <= 0)
-		return;
-	t = model_task(rp, (int)pid);
+	t = model_task(rp, pid);
 	if (!t)
 		return;
-	t->tgid = (int)tgid;
-	copy_comm(t->comm, line);
+	t->tgid = tgid;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	mm = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
 	if (mm == (void *)1) {
 		t->kthread = true;
@@ -205,7 +152,7 @@ static void snapshot_task(struct replay *rp, const char *line)
 	}
 }
 
-static void snapshot_end(struct replay *rp)
+void model_snap_end(struct replay *rp)
 {
 	size_t i = 0;
 	void *val;
@@ -214,45 +161,6 @@ static void snapshot_end(struct replay *rp)
 		if (val != (void *)1)
 			model_mm_put(rp, val);
 	u64map_free(&rp->snap_mms);
-	rp->snapshot_done = true;
-}
-
-void model_snapshot_line(struct replay *rp, const char *line)
-{
-	const char *v;
-
-	if (strncmp(line, "forklock-snapshot ", 18))
-		return;
-	line += 18;
-	if (!strncmp(line, "begin ", 6)) {
-		rp->info->has_snapshot = true;
-		rp->recorder_pid = (int)num_of(line, "recorder", -1);
-		v = value_of(line, "kernel");
-		if (v && !strcmp(rp->info->kernel, "unknown"))
-			snprintf(rp->info->kernel, sizeof(rp->info->kernel), "%.*s",
-				 (int)strcspn(v, " \n"), v);
-	} else if (!strncmp(line, "proc ", 5)) {
-		snapshot_proc(rp, line);
-	} else if (!strncmp(line, "task ", 5)) {
-		snapshot_task(rp, line);
-	} else if (!strncmp(line, "end", 3)) {
-		snapshot_end(rp);
-	} else if (!strncmp(line, "tier ", 5)) {
-		v = value_of(line, "probes");
-		if (v && *v != '-')
-			snprintf(rp->info->probes, sizeof(rp->info->probes), "%.*s",
-				 (int)strcspn(v, " \n"), v);
-	} else if (!strncmp(line, "record ", 7)) {
-		v = value_of(line, "argv");
-		if (v)
-			snprintf(rp->info->record_command, sizeof(rp->info->record_command), "%.*s",
-				 (int)strcspn(v, "\n"), v);
-	} else if (!strncmp(line, "command ", 8)) {
-		v = value_of(line, "argv");
-		if (v)
-			snprintf(rp->info->command, sizeof(rp->info->command), "%.*s",
-				 (int)strcspn(v, "\n"), v);
-	}
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Replay internals shared by model.c (tasks and mms), window.c (fork
- * windows and accessors), uffd.c (userfaultfd contexts) and replay.c (the
- * event loop).
+ * Replay internals shared by model.c (tasks and mms), snapshot.c (the
+ * recorder's /proc snapshot), window.c (fork windows and accessors),
+ * uffd.c (userfaultfd contexts) and replay.c (the event loop).
  */
 #ifndef FORKLOCK_REPLAY_INT_H
 #define FORKLOCK_REPLAY_INT_H
@@ -134,7 +134,11 @@ struct fl_mm *model_mm_new(void);
 void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm);
 void model_mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr);
 void model_mm_put(struct replay *rp, struct fl_mm *mm);
-void model_snapshot_line(struct replay *rp, const char *line);
+/* the snapshot's processes and tasks (snapshot.c reads the lines) */
+struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_t vmas,
+			      const struct fl_vma_kinds *kinds);
+void model_snap_task(struct replay *rp, int pid, int tgid, const char *comm);
+void model_snap_end(struct replay *rp);
 void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
 		   const char *comm, uint64_t newmm);
 void model_exec(struct replay *rp, int pid, int old_pid, const char *filename);
@@ -146,6 +150,9 @@ void model_munmap(struct replay *rp, struct task *t, uint64_t addr, uint64_t len
 void model_vmas_changed(struct fl_mm *mm);
 int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
+
+/* snapshot.c: an ftrace:print line of task @pid */
+void snapshot_print(struct replay *rp, int pid, const char *line);
 
 /* uffd.c */
 struct uffd_ctx;

@@ -165,10 +165,8 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		pid = (int32_t)__builtin_bswap32((uint32_t)pid);
 
 	if (kind == FL_EV_PRINT) {
-		if (rp->snapshot_done && pid != rp->recorder_pid)
-			return 0;
 		fl_field_str(d, rec, &d->print_buf, buf, sizeof(buf));
-		model_snapshot_line(rp, buf);
+		snapshot_print(rp, pid, buf);
 		return 0;
 	}
 	if (pid <= 0)

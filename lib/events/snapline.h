@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The lines of forklock's /proc snapshot: the recorder writes each as one
+ * ftrace:print event at the start of the trace (record/snapshot.c and
+ * record/recorder.c print them with the formats below), the replay reads
+ * them back (replay/snapshot.c) and so does the recorder's saved_cmdlines
+ * (record/assemble.c).  docs/forklock-record.1 (SNAPSHOT) describes them:
+ *
+ *   forklock-snapshot begin version=1 recorder=PID clock=CLOCK kernel=RELEASE
+ *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
+ *   forklock-snapshot task pid=P tgid=G comm=COMM
+ *   forklock-snapshot end procs=N tasks=M ms=DURATION
+ *   forklock-snapshot tier name=tracepoint|kprobe probes=btf|offsets|- group=GROUP|-
+ *   forklock-snapshot record argv=forklock record ...	(quoted for sh)
+ *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
+ *
+ * Each proc line comes before the task lines of its threads.  VMA counts
+ * are -1 where /proc/PID/maps could not be read.  comm is the last key of
+ * a line and runs to its end; the other values are one word each.
+ */
+#ifndef FORKLOCK_EVENTS_SNAPLINE_H
+#define FORKLOCK_EVENTS_SNAPLINE_H
+
+#define FL_SNAP_PREFIX	"forklock-snapshot "
+
+/* printf formats of the lines, as the recorder writes them */
+#define FL_SNAP_BEGIN_FMT	FL_SNAP_PREFIX "begin version=1 recorder=%d clock=%s kernel=%s"
+#define FL_SNAP_PROC_FMT	FL_SNAP_PREFIX "proc tgid=%d threads=%zu vmas=%ld anon=%ld " \
+				"cow=%ld shared=%ld special=%ld uffd=%s kthread=%d comm=%s"
+#define FL_SNAP_TASK_FMT	FL_SNAP_PREFIX "task pid=%d tgid=%d comm=%s"
+#define FL_SNAP_END_FMT		FL_SNAP_PREFIX "end procs=%zu tasks=%zu ms=%.1f"
+#define FL_SNAP_TIER_FMT	FL_SNAP_PREFIX "tier name=%s probes=%s group=%s"
+#define FL_SNAP_RECORD_FMT	FL_SNAP_PREFIX "record argv=%s"
+#define FL_SNAP_COMMAND_FMT	FL_SNAP_PREFIX "command pid=%d argv=%s"
+
+enum fl_snap_kind {
+	FL_SNAP_NONE,		/* not a snapshot line */
+	FL_SNAP_BEGIN,
+	FL_SNAP_PROC,
+	FL_SNAP_TASK,
+	FL_SNAP_END,
+	FL_SNAP_TIER,
+	FL_SNAP_RECORD,
+	FL_SNAP_COMMAND,
+	FL_SNAP_OTHER,		/* a snapshot line of a kind this forklock does not know */
+};
+
+/*
+ * The kind of @line; *@rest is what follows "forklock-snapshot ", where
+ * fl_snapline_value() looks for keys.
+ */
+enum fl_snap_kind fl_snapline_kind(const char *line, const char **rest);
+/* Where the value of @key starts in @rest (NULL: no such key). */
+const char *fl_snapline_value(const char *rest, const char *key);
+/* The value of @key as a number, @def without the key. */
+long fl_snapline_num(const char *rest, const char *key, long def);
+
+#endif

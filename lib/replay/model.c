@@ -37,57 +37,19 @@ struct task *model_task(struct replay *rp, int pid)
 	return t;
 }
 
-struct fl_mm *model_mm_new(void)
-{
-	return calloc(1, sizeof(struct fl_mm));
-}
-
-void model_mm_put(struct replay *rp, struct fl_mm *mm)
-{
-	if (!mm || --mm->refs > 0)
-		return;
-	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
-		u64map_del(&rp->mms, mm->ptr);
-	free(mm->shared_ranges);
-	free(mm);
-}
-
 void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm)
 {
 	if (t->mm == mm)
 		return;
 	if (t->mm) {
 		t->mm->users--;
-		model_mm_put(rp, t->mm);
+		mm_put(rp, t->mm);
 	}
 	t->mm = mm;
 	if (mm) {
 		mm->users++;
 		mm->refs++;
 	}
-}
-
-void model_mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr)
-{
-	struct fl_mm *old;
-
-	if (!mm || !ptr || mm->ptr == ptr)
-		return;
-	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
-		u64map_del(&rp->mms, mm->ptr);
-	old = u64map_get(&rp->mms, ptr);
-	if (old && old != mm)
-		old->ptr = 0;	/* that mm is gone: its pointer was reused */
-	mm->ptr = ptr;
-	u64map_put(&rp->mms, ptr, mm);
-}
-
-void model_exit_mmap(struct replay *rp, uint64_t ptr)
-{
-	struct fl_mm *mm = u64map_del(&rp->mms, ptr);
-
-	if (mm)
-		mm->ptr = 0;
 }
 
 int model_threads(struct replay *rp, struct task *t)
@@ -118,7 +80,7 @@ struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_
 		u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, (void *)1);
 		return NULL;
 	}
-	mm = model_mm_new();
+	mm = mm_new();
 	if (!mm)
 		return NULL;
 	mm->users_known = true;
@@ -128,7 +90,7 @@ struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_
 	mm->refs = 1;		/* held by snap_mms until the snapshot ends */
 	old = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
 	if (old && old != (void *)1)
-		model_mm_put(rp, old);	/* the same process twice: the last line counts */
+		mm_put(rp, old);	/* the same process twice: the last line counts */
 	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
 	return mm;
 }
@@ -159,7 +121,7 @@ void model_snap_end(struct replay *rp)
 
 	while (u64map_next(&rp->snap_mms, &i, NULL, &val))
 		if (val != (void *)1)
-			model_mm_put(rp, val);
+			mm_put(rp, val);
 	u64map_free(&rp->snap_mms);
 }
 
@@ -207,7 +169,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		model_mm_join(rp, c, NULL);
 		return;
 	}
-	mm = model_mm_new();
+	mm = mm_new();
 	if (!mm)
 		return;
 	mm->users_known = true;
@@ -234,7 +196,18 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		mm->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
 	}
 	model_mm_join(rp, c, mm);
-	model_mm_learn_ptr(rp, mm, newmm);
+	mm_learn_ptr(rp, mm, newmm);
+}
+
+struct task *model_exec_replaces(struct replay *rp, int pid, int old_pid)
+{
+	struct task *old, *gone;
+
+	if (old_pid == pid || old_pid <= 0)
+		return NULL;
+	old = u64map_get(&rp->tasks, (uint64_t)old_pid + 1);
+	gone = u64map_get(&rp->tasks, (uint64_t)pid + 1);
+	return old && gone && gone != old ? gone : NULL;
 }
 
 void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
@@ -249,10 +222,8 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 		struct task *gone = u64map_get(&rp->tasks, (uint64_t)pid + 1);
 
 		if (old) {
-			if (gone && gone != old) {
-				win_task_gone(rp, gone);
-				task_drop(rp, gone);
-			}
+			if (gone && gone != old)
+				task_drop(rp, gone);	/* its holds ended (win_task_gone()) */
 			old->pid = pid;
 			u64map_put(&rp->tasks, (uint64_t)pid + 1, old);
 		}
@@ -264,7 +235,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 		uffd_exec(rp, t->tgid);
 	else
 		t->tgid = pid;
-	mm = model_mm_new();
+	mm = mm_new();
 	if (mm) {
 		mm->users_known = true;
 		mm->uffd = FL_UFFD_NONE;
@@ -282,13 +253,10 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 	fl_comm_clean(t->comm);
 }
 
-void model_exit(struct replay *rp, int pid)
+struct task *model_exit(struct replay *rp, struct task *t)
 {
-	struct task *t = model_task_find(rp, pid), *old;
+	struct task *old;
 
-	if (!t || t->exited)
-		return;
-	win_task_gone(rp, t);
 	/* the last task of a process closes its files */
 	if (t->tgid > 0 && (t->mm ? t->mm->users == 1 : t->pid == t->tgid))
 		uffd_exit(rp, t->tgid);
@@ -296,15 +264,17 @@ void model_exit(struct replay *rp, int pid)
 	/* exit_mm() still comes: keep the task for its last events */
 	t->exited = true;
 	old = rp->exited[rp->exited_next];
-	if (old) {
-		if (u64map_get(&rp->tasks, (uint64_t)old->pid + 1) == old)
-			u64map_del(&rp->tasks, (uint64_t)old->pid + 1);
-		win_task_gone(rp, old);		/* a hold whose release was lost */
-		model_mm_join(rp, old, NULL);	/* an event after its exit gave it an mm */
-		free(old);
-	}
+	if (old && u64map_get(&rp->tasks, (uint64_t)old->pid + 1) == old)
+		u64map_del(&rp->tasks, (uint64_t)old->pid + 1);
 	rp->exited[rp->exited_next] = t;
 	rp->exited_next = (rp->exited_next + 1) % FL_EXITED;
+	return old;
+}
+
+void model_task_free(struct replay *rp, struct task *t)
+{
+	model_mm_join(rp, t, NULL);	/* an event after its exit gave it an mm */
+	free(t);
 }
 
 void model_free(struct replay *rp)
@@ -322,92 +292,15 @@ void model_free(struct replay *rp)
 	}
 	u64map_free(&rp->tasks);
 	for (i = 0; i < FL_EXITED; i++) {
-		if (rp->exited[i]) {
-			win_task_gone(rp, rp->exited[i]);
-			model_mm_join(rp, rp->exited[i], NULL);
-		}
-		free(rp->exited[i]);
+		if (rp->exited[i])
+			model_task_free(rp, rp->exited[i]);
 		rp->exited[i] = NULL;
 	}
 	i = 0;
 	while (u64map_next(&rp->snap_mms, &i, NULL, &val))
 		if (val != (void *)1)
-			model_mm_put(rp, val);
+			mm_put(rp, val);
 	u64map_free(&rp->snap_mms);
 	u64map_free(&rp->mms);
 	u64map_free(&rp->windows);
-}
-
-/* ---- VMA kinds ------------------------------------------------------------- */
-
-/* Something may have added, split or merged VMAs of @mm. */
-void model_vmas_changed(struct fl_mm *mm)
-{
-	if (mm && mm->kinds.quality == FL_KINDS_EXACT)
-		mm->kinds.quality = FL_KINDS_ESTIMATED;
-}
-
-#define FL_MAX_SHARED_RANGES 65536
-
-void model_mmap_shared(struct replay *rp, struct task *t, uint64_t addr, uint64_t len)
-{
-	struct fl_mm *mm = t->mm;
-
-	if (!mm)
-		return;
-	model_vmas_changed(mm);
-	if (mm->kinds.shared < 0)
-		return;
-	/* a MAP_FIXED mapping replaces what was there */
-	model_munmap(rp, t, addr, len);
-	if (mm->nr_shared == mm->alloc_shared) {
-		int alloc = mm->alloc_shared ? mm->alloc_shared * 2 : 8;
-		struct fl_range *n;
-
-		if (alloc > FL_MAX_SHARED_RANGES) {
-			/* too many to follow: say we do not know */
-			mm->kinds.shared = -1;
-			mm->kinds.quality = FL_KINDS_UNKNOWN;
-			return;
-		}
-		n = realloc(mm->shared_ranges, alloc * sizeof(*n));
-		if (!n)
-			return;
-		mm->shared_ranges = n;
-		mm->alloc_shared = alloc;
-	}
-	mm->shared_ranges[mm->nr_shared++] = (struct fl_range){ addr, addr + len };
-	mm->kinds.shared++;
-}
-
-void model_munmap(struct replay *rp, struct task *t, uint64_t addr, uint64_t len)
-{
-	struct fl_mm *mm = t->mm;
-	uint64_t end = addr + len;
-	int i = 0;
-
-	if (!mm)
-		return;
-	model_vmas_changed(mm);
-	while (i < mm->nr_shared) {
-		struct fl_range *r = &mm->shared_ranges[i];
-
-		if (r->end <= addr || r->start >= end) {
-			i++;
-			continue;
-		}
-		if (r->start >= addr && r->end <= end) {
-			/* wholly unmapped */
-			*r = mm->shared_ranges[--mm->nr_shared];
-			if (mm->kinds.shared > 0)
-				mm->kinds.shared--;
-			continue;
-		}
-		/* trimmed at one end (a hole in the middle leaves two VMAs: counted once) */
-		if (r->start < addr)
-			r->end = addr;
-		else
-			r->start = end;
-		i++;
-	}
 }

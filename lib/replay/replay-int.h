@@ -127,13 +127,25 @@ struct replay {
 	struct fl_release release;	/* pages of the trace we are done with */
 };
 
-/* model.c */
+/*
+ * The calls go one way: replay.c -> snapshot.c, window.c -> model.c ->
+ * uffd.c -> mm.c.  A module below never calls one above it: the event loop
+ * (replay.c) calls the window code where a task's end closes its holds.
+ */
+
+/* mm.c: address spaces */
+struct fl_mm *mm_new(void);
+void mm_put(struct replay *rp, struct fl_mm *mm);
+void mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr);
+void mm_retire_ptr(struct replay *rp, uint64_t ptr);		/* exit_mmap */
+void mm_vmas_changed(struct fl_mm *mm);
+void mm_mmap_shared(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len);
+void mm_munmap(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len);
+
+/* model.c: tasks and the mms they share */
 struct task *model_task(struct replay *rp, int pid);		/* created when absent */
 struct task *model_task_find(struct replay *rp, int pid);
-struct fl_mm *model_mm_new(void);
 void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm);
-void model_mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr);
-void model_mm_put(struct replay *rp, struct fl_mm *mm);
 /* the snapshot's processes and tasks (snapshot.c reads the lines) */
 struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_t vmas,
 			      const struct fl_vma_kinds *kinds);
@@ -141,13 +153,17 @@ void model_snap_task(struct replay *rp, int pid, int tgid, const char *comm);
 void model_snap_end(struct replay *rp);
 void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
 		   const char *comm, uint64_t newmm);
+/* the task @pid's exec by thread @old_pid replaces (the old leader), or NULL */
+struct task *model_exec_replaces(struct replay *rp, int pid, int old_pid);
 void model_exec(struct replay *rp, int pid, int old_pid, const char *filename);
-void model_exit(struct replay *rp, int pid);
-void model_exit_mmap(struct replay *rp, uint64_t ptr);
+/*
+ * @t exited; it is kept for its last events.  Returns the oldest exited
+ * task the model lets go of to keep it, for model_task_free() once its
+ * holds are closed, or NULL.
+ */
+struct task *model_exit(struct replay *rp, struct task *t);
+void model_task_free(struct replay *rp, struct task *t);
 void model_free(struct replay *rp);
-void model_mmap_shared(struct replay *rp, struct task *t, uint64_t addr, uint64_t len);
-void model_munmap(struct replay *rp, struct task *t, uint64_t addr, uint64_t len);
-void model_vmas_changed(struct fl_mm *mm);
 int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
 

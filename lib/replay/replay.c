@@ -114,6 +114,31 @@ static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
 		rp->info->unmatched_newtasks++;
 }
 
+/* A thread's exec takes its leader's pid: the leader's holds end with it. */
+static void exec(struct replay *rp, int pid, int old_pid, const char *filename)
+{
+	struct task *gone = model_exec_replaces(rp, pid, old_pid);
+
+	if (gone)
+		win_task_gone(rp, gone);
+	model_exec(rp, pid, old_pid, filename);
+}
+
+/* Its windows end, then the task; the oldest exited task the model lets go of too. */
+static void task_exit(struct replay *rp, struct task *t)
+{
+	struct task *old;
+
+	if (!t || t->exited)
+		return;
+	win_task_gone(rp, t);
+	old = model_exit(rp, t);
+	if (old) {
+		win_task_gone(rp, old);		/* a hold whose release was lost */
+		model_task_free(rp, old);
+	}
+}
+
 /* An event that is not part of a fault: a fault this task had is over. */
 static void not_faulting(struct replay *rp, struct task *t)
 {
@@ -201,14 +226,14 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	case FL_EV_EXEC:
 		not_faulting(rp, t);
 		fl_field_str(d, rec, &d->exec_filename, buf, sizeof(buf));
-		model_exec(rp, (int)fl_field_s64(d, rec, &d->exec_pid),
-			   (int)fl_field_s64(d, rec, &d->exec_old_pid), buf);
+		exec(rp, (int)fl_field_s64(d, rec, &d->exec_pid),
+		     (int)fl_field_s64(d, rec, &d->exec_old_pid), buf);
 		break;
 	case FL_EV_EXIT:
-		model_exit(rp, (int)fl_field_s64(d, rec, &d->exit_pid));
+		task_exit(rp, model_task_find(rp, (int)fl_field_s64(d, rec, &d->exit_pid)));
 		break;
 	case FL_EV_EXIT_MMAP:
-		model_exit_mmap(rp, fl_field_u64(d, rec, &d->exit_mmap_mm));
+		mm_retire_ptr(rp, fl_field_u64(d, rec, &d->exit_mmap_mm));
 		break;
 	case FL_EV_FAULT:
 		win_fault(rp, t, rec->ts);
@@ -263,13 +288,13 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 
 		/* an address, not -errno */
 		if (t->in_mmap_shared && ret < (uint64_t)-4095)
-			model_mmap_shared(rp, t, ret, t->mmap_len);
+			mm_mmap_shared(rp, t->mm, ret, t->mmap_len);
 		t->in_mmap_shared = false;
 		break;
 	}
 	case FL_EV_MUNMAP:
 		not_faulting(rp, t);
-		model_munmap(rp, t, fl_field_u64(d, rec, &d->munmap_addr),
+		mm_munmap(rp, t->mm, fl_field_u64(d, rec, &d->munmap_addr),
 			     fl_field_u64(d, rec, &d->munmap_len));
 		break;
 	case FL_EV_K_DUP_MMAP:
@@ -450,6 +475,10 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	if (info->last_ts > info->first_ts)
 		info->duration_ns = info->last_ts - info->first_ts;
 	uffd_free(&rp);
+	/* holds of exited tasks that outlived them, as a lost release leaves them */
+	for (k = 0; k < FL_EXITED; k++)
+		if (rp.exited[k])
+			win_task_gone(&rp, rp.exited[k]);
 	model_free(&rp);
 	fl_decoder_free(&rp.dec);
 	tracecmd_close(handle);

@@ -99,7 +99,7 @@ static void ctx_put_fd(struct replay *rp, struct uffd_ctx *ctx)
 	if (ctx->owner) {
 		if (--ctx->owner->uffd_ctxs == 0 && ctx->owner->uffd == FL_UFFD_PRESENT)
 			ctx->owner->uffd = FL_UFFD_NONE;
-		model_mm_put(rp, ctx->owner);
+		mm_put(rp, ctx->owner);
 	}
 	free(ctx);
 }

@@ -116,11 +116,11 @@ static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
 		f->window_ns = ts - t->win_acquired;
 		f->lock_wait_ns = t->win_acquired - t->win_start;
 		/* this task learns its mm pointer; the new mm belongs to the child */
-		model_mm_learn_ptr(rp, t->mm, t->win_mm);
+		mm_learn_ptr(rp, t->mm, t->win_mm);
 		if (t->mm) {
 			/* a fork copies every VMA: the count is exact now */
 			if (t->mm->vmas != f->vmas_copied)
-				model_vmas_changed(t->mm);
+				mm_vmas_changed(t->mm);
 			t->mm->vmas = f->vmas_copied;
 		}
 		win_abort_pending(rp, t);
@@ -128,7 +128,7 @@ static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
 	} else if (rec) {
 		/* mmap, munmap, mprotect, brk...: this mm's VMAs may have changed */
 		if (t->mm && (!t->mm->ptr || t->mm->ptr == t->win_mm))
-			model_vmas_changed(t->mm);
+			mm_vmas_changed(t->mm);
 		rec->settled = true;
 		rec_put(rp, rec);
 	}
@@ -377,7 +377,7 @@ void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool writ
 		rec->f.newmm = t->partial_newmm;
 		rec->f.vmas_copied = t->partial_vmas;
 		rec->f.window_ns = ts - rp->info->first_ts;
-		model_mm_learn_ptr(rp, t->mm, mm);
+		mm_learn_ptr(rp, t->mm, mm);
 		win_abort_pending(rp, t);
 		t->pending = rec;
 	}

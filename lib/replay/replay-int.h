@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Replay internals shared by model.c (tasks and mms), snapshot.c (the
- * recorder's /proc snapshot), window.c (fork windows and accessors),
- * uffd.c (userfaultfd contexts) and replay.c (the event loop).
+ * Replay internals shared by open.c (opening a trace), mm.c (address
+ * spaces), model.c (tasks), snapshot.c (the recorder's /proc snapshot),
+ * window.c (fork windows and accessors), uffd.c (userfaultfd contexts) and
+ * replay.c (the event loop).
  */
 #ifndef FORKLOCK_REPLAY_INT_H
 #define FORKLOCK_REPLAY_INT_H
@@ -166,6 +167,10 @@ void model_task_free(struct replay *rp, struct task *t);
 void model_free(struct replay *rp);
 int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
+
+/* open.c: check and open @path, and what the file says of itself into @info */
+struct tracecmd_input;
+int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info);
 
 /* snapshot.c: an ftrace:print line of task @pid */
 void snapshot_print(struct replay *rp, int pid, const char *line);

@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The replay loop: open a trace.dat, check it can be replayed, then one pass
- * of tracecmd_iterate_events() (CPUs merged in time order) feeding each
- * record to the model (model.c, uffd.c) and the fork windows (window.c).
+ * The replay loop: open a trace.dat (open.c), then one pass of
+ * tracecmd_iterate_events() (CPUs merged in time order) feeding each record
+ * to the snapshot reader (snapshot.c), the model (model.c, uffd.c, mm.c)
+ * and the fork windows (window.c).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <event-parse.h>
 #include <trace-cmd.h>
 
 #include "forklock-exit.h"
 #include "log.h"
-#include "tracedat/check.h"
 #include "replay/replay-int.h"
 
 #define UFFD_O_CLOEXEC	02000000
@@ -325,22 +321,6 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	return 0;
 }
 
-/* ---- opening --------------------------------------------------------------- */
-
-/* private libtracecmd getters (not in trace-cmd.h): used when present */
-const char *tracecmd_get_uname(struct tracecmd_input *handle) __attribute__((weak));
-const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
-const char *tracecmd_get_trace_clock(struct tracecmd_input *handle) __attribute__((weak));
-int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
-
-static void kernel_from_uname(struct fl_trace_info *info, const char *uname)
-{
-	char sys[64], node[128], rel[96];
-
-	if (uname && sscanf(uname, "%63s %127s %95s", sys, node, rel) == 3)
-		snprintf(info->kernel, sizeof(info->kernel), "%s", rel);
-}
-
 static bool release_at_least(const char *rel, int major, int minor)
 {
 	int ma = 0, mi = 0;
@@ -348,87 +328,6 @@ static bool release_at_least(const char *rel, int major, int minor)
 	if (sscanf(rel, "%d.%d", &ma, &mi) != 2)
 		return true;	/* unknown: assume a current kernel */
 	return ma > major || (ma == major && mi >= minor);
-}
-
-static int open_trace(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info)
-{
-	struct fl_tdcheck check;
-	enum fl_tdcheck_result pr;
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return fl_err(FL_EXIT_INPUT, "%s is a directory, not a trace.dat", path);
-	}
-	pr = fl_tdcheck_file(fd, &check);
-	close(fd);
-	switch (pr) {
-	case FL_TDCHECK_OK:
-		break;
-	case FL_TDCHECK_NOT_TRACEDAT:
-		return fl_err(FL_EXIT_FORMAT, "%s is not a trace.dat file (%s)", path, check.why);
-	case FL_TDCHECK_BAD_VERSION:
-		return fl_err(FL_EXIT_FORMAT, "%s: %s", path, check.why);
-	case FL_TDCHECK_TRUNCATED:
-		return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: %s", path, check.why);
-	case FL_TDCHECK_CORRUPT:
-		return fl_err(FL_EXIT_FORMAT, "%s is a corrupt trace.dat: %s", path, check.why);
-	}
-	info->file_version = check.version;
-	info->nr_cpus = check.nr_cpus;
-	kernel_from_uname(info, check.uname);
-	snprintf(info->clock, sizeof(info->clock), "%s", check.clock);
-	info->lost_events_cpustat = check.overrun;
-
-	tracecmd_set_loglevel(TEP_LOG_NONE);
-	*handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
-	if (!*handle)
-		return fl_err(check.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
-			      "%s: libtracecmd cannot read it (corrupt%s)", path,
-			      check.version == 6 ? "" : " or truncated");
-	tep_set_loglevel(TEP_LOG_NONE);
-	if (!check.uname[0] && tracecmd_get_uname)
-		kernel_from_uname(info, tracecmd_get_uname(*handle));
-	if (!info->nr_cpus && tracecmd_cpus)
-		info->nr_cpus = tracecmd_cpus(*handle);
-	if (!info->clock[0] && tracecmd_get_trace_clock) {
-		const char *c = tracecmd_get_trace_clock(*handle);
-
-		if (c)
-			snprintf(info->clock, sizeof(info->clock), "%s", c);
-	}
-	if (!check.has_cpustat && tracecmd_get_cpustats) {
-		const char *o = tracecmd_get_cpustats(*handle);
-
-		while (o && (o = strstr(o, "\noverrun:"))) {
-			info->lost_events_cpustat += strtoull(o + 9, NULL, 10);
-			o++;
-		}
-	}
-	return 0;
-}
-
-int fl_replay_check(const char *path)
-{
-	struct tracecmd_input *handle = NULL;
-	struct fl_trace_info info = { 0 };
-	struct fl_decoder dec;
-	char why[256];
-	int ret;
-
-	ret = open_trace(path, &handle, &info);
-	if (ret)
-		return ret;
-	ret = fl_decoder_init(&dec, tracecmd_get_tep(handle), why, sizeof(why));
-	fl_decoder_free(&dec);
-	tracecmd_close(handle);
-	if (ret < 0)
-		return fl_err(FL_EXIT_LAYOUT, "%s: %s", path, why);
-	return FL_EXIT_OK;
 }
 
 int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info)
@@ -442,7 +341,7 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	snprintf(info->path, sizeof(info->path), "%s", path);
 	snprintf(info->kernel, sizeof(info->kernel), "unknown");
 	info->tier = FL_TIER_TRACEPOINT;
-	ret = open_trace(path, &handle, info);
+	ret = replay_open(path, &handle, info);
 	if (ret)
 		return ret;
 	if (fl_decoder_init(&rp.dec, tracecmd_get_tep(handle), why, sizeof(why)) < 0) {

@@ -12,7 +12,7 @@
 
 #include <tracefs.h>
 
-#include "record/record.h"
+#include "record/record-local.h"
 
 void fl_instance_name(char *buf, size_t len, pid_t pid)
 {

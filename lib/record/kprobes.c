@@ -9,7 +9,7 @@
 
 #include "record/btf.h"
 #include "record/kprobes.h"
-#include "record/record.h"
+#include "record/record-local.h"
 
 const char *const fl_probe_symbols[FL_NR_PROBE_SYMBOLS] = {
 	[FL_SYM_DUP_MMAP] = "dup_mmap",

@@ -38,69 +38,6 @@ bool fl_kernel_at_least(const struct fl_host *host, int major, int minor);
 /* Is SYSTEM/NAME present in this kernel's tracefs? (the table: events/events.h) */
 bool fl_event_present(const char *system, const char *name);
 
-/* ---- instance.c: the private instance --------------------------------- */
-
-#define FL_INSTANCE_PREFIX "forklock-"
-
-/* Is @pid a live forklock recorder (not dead, not reused by another program)? */
-bool fl_recorder_alive(pid_t pid);
-
-/* "forklock-<pid>" for @pid */
-void fl_instance_name(char *buf, size_t len, pid_t pid);
-
-/*
- * Remove every forklock-<pid> instance whose recorder is gone (pid dead, or
- * reused by something that is not forklock).  Returns the number removed,
- * names in @removed (caller frees each and the array) when not NULL.
- */
-int fl_instance_remove_stale(char ***removed);
-
-/* Tracing off, every event off, then rmdir.  Safe to call with NULL. */
-int fl_instance_destroy(struct tracefs_instance *instance);
-
-/* ---- snapshot.c: /proc at the start of the recording ----------------- */
-
-/*
- * The snapshot is a list of text lines (events/snapline.h), each becomes
- * one ftrace:print event at the start of the trace.
- */
-struct fl_snapshot {
-	char **lines;
-	size_t nr, alloc;
-	size_t procs, tasks;
-};
-
-int fl_snapshot_take(struct fl_snapshot *snap, pid_t recorder, const char *clock);
-int fl_snapshot_add(struct fl_snapshot *snap, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void fl_snapshot_free(struct fl_snapshot *snap);
-
-/* ---- stream.c: per-CPU readers ---------------------------------------- */
-
-struct fl_stream;
-
-/*
- * Open per_cpu/cpuN/trace_pipe_raw of @instance for every CPU and start one
- * reader thread each, splicing full pages to the file descriptors in
- * @cpu_fds (which the caller owns).  @nice: the readers' nice value.
- */
-struct fl_stream *fl_stream_start(struct tracefs_instance *instance, int nr_cpus,
-				  const int *cpu_fds, int nice);
-/*
- * Stop the readers (call after tracing is off): each drains what is left,
- * including the last partial page, and closes its trace_pipe_raw.
- * Returns 0, or -1 if a reader failed (errno of the first failure).
- */
-int fl_stream_stop(struct fl_stream *stream);
-/* Bytes written for @cpu so far, and for all CPUs. */
-uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
-uint64_t fl_stream_total_bytes(struct fl_stream *stream);
-/* Thread id of @cpu's reader (waits for it to start). */
-pid_t fl_stream_tid(struct fl_stream *stream, int cpu);
-/* Set @cpu's reader to @nice: 1 if changed, 0 if it already was, -1 on error. */
-int fl_stream_renice(struct fl_stream *stream, int cpu, int nice);
-void fl_stream_free(struct fl_stream *stream);
-
 /* ---- recorder.c: one recording ---------------------------------------- */
 
 enum fl_tier_opt {

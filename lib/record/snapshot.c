@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "events/snapline.h"
-#include "record/record.h"
+#include "record/record-local.h"
 
 #define PF_KTHREAD 0x00200000
 

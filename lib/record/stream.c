@@ -17,7 +17,7 @@
 
 #include <tracefs.h>
 
-#include "record/record.h"
+#include "record/record-local.h"
 
 struct cpu_reader {
 	struct fl_stream *stream;

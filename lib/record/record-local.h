@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to lib/record/: the pieces of a recording and the state they
+ * share.  One recording (recorder.c) runs, in order:
+ *
+ *   checks (privilege, tracefs, events, output, COMMAND) -- nothing touched yet
+ *   remove stale forklock instances                             instance.c
+ *   instance forklock-<pid>: tracing off, clock mono, buffer size, our own
+ *     pid excluded, events on; the kprobe tier                  setup.c
+ *   COMMAND forked, held on a pipe                              command.c
+ *   per-CPU readers started                                     capture.c, stream.c
+ *   tracing on; /proc snapshot; COMMAND released                snapshot.c, command.c
+ *   wait: COMMAND exit, --duration, --max-size, a full disk, SIGINT,
+ *     SIGTERM, SIGHUP, SIGQUIT                                  capture.c
+ *   tracing off; readers drain and close; per-CPU stats read; instance removed
+ *   trace.dat written: metadata, snapshot page, per-CPU pages   output.c
+ */
+#ifndef FORKLOCK_RECORD_LOCAL_H
+#define FORKLOCK_RECORD_LOCAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "record/kprobes.h"
+#include "record/record.h"
+
+struct tracefs_instance;
+
+/* ---- instance.c: the private instance --------------------------------- */
+
+#define FL_INSTANCE_PREFIX "forklock-"
+
+/* Is @pid a live forklock recorder (not dead, not reused by another program)? */
+bool fl_recorder_alive(pid_t pid);
+
+/* "forklock-<pid>" for @pid */
+void fl_instance_name(char *buf, size_t len, pid_t pid);
+
+/*
+ * Remove every forklock-<pid> instance whose recorder is gone (pid dead, or
+ * reused by something that is not forklock).  Returns the number removed,
+ * names in @removed (caller frees each and the array) when not NULL.
+ */
+int fl_instance_remove_stale(char ***removed);
+
+/* Tracing off, every event off, then rmdir.  Safe to call with NULL. */
+int fl_instance_destroy(struct tracefs_instance *instance);
+
+/* ---- snapshot.c: /proc at the start of the recording ----------------- */
+
+/*
+ * The snapshot is a list of text lines (events/snapline.h), each becomes
+ * one ftrace:print event at the start of the trace.
+ */
+struct fl_snapshot {
+	char **lines;
+	size_t nr, alloc;
+	size_t procs, tasks;
+};
+
+int fl_snapshot_take(struct fl_snapshot *snap, pid_t recorder, const char *clock);
+int fl_snapshot_add(struct fl_snapshot *snap, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fl_snapshot_free(struct fl_snapshot *snap);
+
+/* ---- stream.c: per-CPU readers ---------------------------------------- */
+
+struct fl_stream;
+
+/*
+ * Open per_cpu/cpuN/trace_pipe_raw of @instance for every CPU and start one
+ * reader thread each, splicing full pages to the file descriptors in
+ * @cpu_fds (which the caller owns).  @nice: the readers' nice value.
+ */
+struct fl_stream *fl_stream_start(struct tracefs_instance *instance, int nr_cpus,
+				  const int *cpu_fds, int nice);
+/*
+ * Stop the readers (call after tracing is off): each drains what is left,
+ * including the last partial page, and closes its trace_pipe_raw.
+ * Returns 0, or -1 if a reader failed (errno of the first failure).
+ */
+int fl_stream_stop(struct fl_stream *stream);
+/* Bytes written for @cpu so far, and for all CPUs. */
+uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
+uint64_t fl_stream_total_bytes(struct fl_stream *stream);
+/* Thread id of @cpu's reader (waits for it to start). */
+pid_t fl_stream_tid(struct fl_stream *stream, int cpu);
+/* Set @cpu's reader to @nice: 1 if changed, 0 if it already was, -1 on error. */
+int fl_stream_renice(struct fl_stream *stream, int cpu, int nice);
+void fl_stream_free(struct fl_stream *stream);
+
+/* ---- one recording: the state its pieces share ---------------------------- */
+
+#define TRACE_CLOCK "mono"
+
+struct recorder {
+	const struct fl_record_opts *opts;
+	struct fl_host host;
+	struct tracefs_instance *instance;
+	struct fl_stream *stream;
+	struct fl_snapshot snap;
+	int out_fd;
+	bool out_created;
+	int *cpu_fds;
+	int nr_cpus;
+	unsigned int page_size;
+	char clock[32];
+	uint64_t t0;
+	pid_t child;
+	int child_go;		/* write end: one byte releases COMMAND */
+	int child_err;		/* read end: errno of a failed exec */
+	int child_status;
+	char **stats;		/* per-CPU stats text */
+	bool kprobe_tier;
+	struct fl_probe_set probes;
+	const struct fl_dynevent_ops *probe_ops;
+	struct fl_probe_injection inject;
+};
+
+static inline uint64_t fl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* setup.c: the instance and the kprobe tier */
+int setup_check_events(void);
+int setup_instance(struct recorder *r);
+int setup_exclude_readers(struct recorder *r);
+unsigned int setup_page_size(void);
+int setup_kprobes(struct recorder *r);
+
+/* command.c: COMMAND, forked before tracing starts and held until it runs */
+int command_resolve(const char *name, char *path, size_t len);
+int command_fork(struct recorder *r, const char *path);
+int command_release(struct recorder *r);
+bool command_exited(struct recorder *r);	/* reaps it if it did */
+void command_signal(struct recorder *r, int sig);
+void command_reap(struct recorder *r);		/* a moment for it to go, after the end */
+void command_cleanup(struct recorder *r, bool failed);
+
+/* capture.c: the per-CPU data and when the recording ends */
+void capture_signals(sigset_t *set);	/* the signals that end it, and SIGCHLD */
+int capture_open_files(struct recorder *r);
+const char *capture_wait(struct recorder *r);
+void capture_read_stats(struct recorder *r);
+uint64_t capture_stat_value(const char *stats, const char *key);
+
+/* output.c: the trace.dat */
+int output_open(struct recorder *r);
+int output_write(struct recorder *r, struct fl_record_stats *st);
+
+#endif

@@ -16,8 +16,8 @@
 #include "compare/compare.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "render/mail.h"
-#include "render/svg.h"
+#include "report/mail.h"
+#include "report/svg.h"
 
 static void usage(FILE *f)
 {

@@ -3,7 +3,7 @@
  * forklock merge: many hosts' JSON reports (forklock report --format json
  * --forks) into one report, as forklock report would have printed it for
  * all their traces at once, with a table of the hosts.
- * lib/compare/merge.h has how.
+ * lib/merge/merge.h has how.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "compare/merge.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "render/mail.h"
-#include "render/render.h"
-#include "render/svg.h"
+#include "merge/merge.h"
+#include "report/mail.h"
+#include "report/render.h"
+#include "report/svg.h"
 
 static void usage(FILE *f)
 {

@@ -15,11 +15,11 @@
 #include "forklock-exit.h"
 #include "log.h"
 #include "policy/policy.h"
-#include "render/mail.h"
-#include "render/render.h"
-#include "render/svg.h"
 #include "replay/replay.h"
-#include "replay/summary.h"
+#include "report/mail.h"
+#include "report/render.h"
+#include "report/summary.h"
+#include "report/svg.h"
 
 static void usage(FILE *f)
 {

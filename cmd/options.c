@@ -6,7 +6,7 @@
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "render/render.h"
+#include "report/render.h"
 
 int cmd_bad_option(int c, char **argv)
 {

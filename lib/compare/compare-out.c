@@ -11,8 +11,8 @@
 #include <jansson.h>
 
 #include "compare/compare.h"
-#include "render/mail.h"
-#include "render/render.h"
+#include "report/mail.h"
+#include "report/render.h"
 
 #define COMPARE_SCHEMA "forklock-compare/1"
 

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "compare/compare.h"
-#include "compare/jreport.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "replay/replay.h"
+#include "report/json.h"
 
 /* ---- reading a side ----------------------------------------------------------- */
 

@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 #include "compare/stats.h"
-#include "replay/summary.h"
+#include "report/summary.h"
 
 struct fl_cmp_comm {
 	char comm[16];

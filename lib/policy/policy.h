@@ -11,7 +11,6 @@
 
 #include "forklock-policy.h"
 #include "replay/fork.h"
-#include "replay/summary.h"
 
 struct fl_policy {
 	const struct forklock_policy *p;
@@ -86,27 +85,6 @@ struct fl_policy_result {
 	int nr_evidence;
 	struct fl_evidence evidence[FL_EVIDENCE];
 };
-
-/* Where the per-lock cost comes from. */
-struct fl_lock_cost {
-	uint64_t ns;
-	const char *source;		/* "--lock-cost-ns", "default: ...", "kprobe: ..." */
-};
-
-#define FL_DEFAULT_LOCK_COST_NS 30
-#define FL_DEFAULT_LOCK_COST_SOURCE \
-	"default: too few forks to calibrate; down_write+up_write of an uncontended per-VMA lock"
-
-struct fl_summary;
-
-/*
- * Calibrate @cost on the forks of @s (cost.c says how); @source receives
- * the wording.  Returns -1 (and leaves @cost) with too few forks.
- */
-int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost,
-			   char *source, size_t len);
-/* The default or a calibration, not a --lock-cost-ns: a merge may redo it. */
-bool fl_lock_cost_is_automatic(const char *source);
 
 /*
  * Judge @f with every policy: @out[i] for policy i, accumulated into

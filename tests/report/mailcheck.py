@@ -9,7 +9,7 @@ COLUMNS = 72
 
 
 def fmt_ns(ns):
-    """lib/render/render.c fl_fmt_ns()"""
+    """lib/report/render.c fl_fmt_ns()"""
     if ns < 1000:
         return "%d ns" % ns
     if ns < 1000000:

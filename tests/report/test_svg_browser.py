@@ -17,7 +17,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORKLOCK = os.environ.get("FORKLOCK", "forklock")
 MKFIXTURE = os.environ.get("MKFIXTURE", "mkfixture")
-WIDTH, HEIGHT = 960, 900		# lib/render/svg.c
+WIDTH, HEIGHT = 960, 900		# lib/report/svg.c
 SCATTER = (91, 81, 929, 519)		# x0, y0, x1, y1 inside the frames
 HISTOGRAM = (91, 611, 929, 839)
 LEGEND = (91, 81, 300, 175)		# the legend, top left of the scatter

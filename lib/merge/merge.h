@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "render/render.h"
-#include "render/svg.h"
-#include "replay/summary.h"
+#include "report/render.h"
+#include "report/summary.h"
+#include "report/svg.h"
 
 struct fl_merge_host {
 	char *path;

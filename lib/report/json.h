@@ -19,7 +19,7 @@
 #include "policy/policy.h"
 #include "replay/fork.h"
 #include "replay/replay.h"
-#include "replay/summary.h"
+#include "report/summary.h"
 
 #define FL_REPORT_SCHEMA "forklock-report/1"
 

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "render/render.h"
+#include "report/render.h"
 #include "shell.h"
 
 #define FL_MAIL_COLUMNS 72

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "render/render.h"
+#include "report/render.h"
 
 #define SCHEMA "forklock-report/1"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/summary.h"
+#include "report/summary.h"
 
 void fl_summary_init(struct fl_summary *s)
 {

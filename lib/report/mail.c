@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/mail.h"
+#include "report/mail.h"
 #include "shell.h"
 
 #define LABEL "%-19s "		/* the label column of the summary */

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * forklock JSON reports read back with jansson.  The inverse of
- * lib/render/json.c: members it does not know are ignored, members it
- * knows must have the type json.c writes.
+ * json-write.c: members it does not know are ignored, members it knows
+ * must have the type json-write.c writes.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare/jreport.h"
 #include "forklock-exit.h"
 #include "log.h"
+#include "report/json.h"
 
 int fl_jreport_sniff(const char *path)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
+#include "report/render.h"
 
 struct text_ctx {
 	struct fl_render_opts opts;

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare/jreport.h"
-#include "compare/merge.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "render/mail.h"
+#include "merge/merge.h"
+#include "report/json.h"
+#include "report/mail.h"
 
 /* ---- the policies of a report --------------------------------------------------- */
 

@@ -13,7 +13,8 @@
 
 #include "policy/policy.h"
 #include "replay/fork.h"
-#include "replay/summary.h"
+#include "report/cost.h"
+#include "report/summary.h"
 
 struct fl_render_opts {
 	FILE *out;

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "report/cost.h"
+#include "report/summary.h"
 
 #define FL_LOCK_SHARE_PER_VMA 0.05
 #define FL_CALIBRATION_FORKS 10		/* fewer forks: the default */

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "render/mail.h"
-#include "render/render.h"
+#include "report/mail.h"
+#include "report/render.h"
 
 static const struct fl_renderer *renderers[] = {
 	&fl_render_text,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/svg.h"
+#include "report/svg.h"
 
 #define WIDTH		960
 #define HEIGHT		900

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The cost of one vma_start_write(), for the savings a policy would make
+ * (cost.c says how it is calibrated on a report's forks).
+ */
+#ifndef FORKLOCK_REPORT_COST_H
+#define FORKLOCK_REPORT_COST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fl_summary;
+
+/* Where the per-lock cost comes from. */
+struct fl_lock_cost {
+	uint64_t ns;
+	const char *source;		/* "--lock-cost-ns", "default: ...", "kprobe: ..." */
+};
+
+#define FL_DEFAULT_LOCK_COST_NS 30
+#define FL_DEFAULT_LOCK_COST_SOURCE \
+	"default: too few forks to calibrate; down_write+up_write of an uncontended per-VMA lock"
+
+/*
+ * Calibrate @cost on the forks of @s; @source receives the wording.
+ * Returns -1 (and leaves @cost) with too few forks.
+ */
+int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost,
+			   char *source, size_t len);
+/* The default or a calibration, not a --lock-cost-ns: a merge may redo it. */
+bool fl_lock_cost_is_automatic(const char *source);
+
+#endif

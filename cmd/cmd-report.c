@@ -57,7 +57,7 @@ struct report_sink {
 static void on_fork(void *data, const struct fl_fork *f)
 {
 	struct report_sink *rs = data;
-	bool judged = !f->partial && f->child_pid >= 0;
+	bool judged = fl_fork_complete(f);
 
 	fl_summary_add_fork(rs->summary, f);
 	if (judged && fl_policy_judge(rs->policies, f, rs->decisions, rs->results) < 0)

@@ -108,17 +108,25 @@ struct side_sink {
 	int error;
 };
 
+/* A fork of the side (of a kept parent comm): complete ones are its points. */
+static int side_fork_add(struct fl_cmp_side *s, const struct fl_fork *f)
+{
+	if (!side_keeps(s, f->comm))
+		return 0;
+	if (f->partial)
+		s->partial++;
+	else if (fl_fork_aborted(f))
+		s->aborted++;
+	else if (side_add(s, f->comm, f->vmas_locked, f->window_ns) < 0)
+		return -1;
+	return 0;
+}
+
 static void side_fork(void *ctx, const struct fl_fork *f)
 {
 	struct side_sink *ss = ctx;
 
-	if (!side_keeps(ss->s, f->comm))
-		return;
-	if (f->partial)
-		ss->s->partial++;
-	else if (f->child_pid < 0)
-		ss->s->aborted++;
-	else if (side_add(ss->s, f->comm, f->vmas_locked, f->window_ns) < 0)
+	if (side_fork_add(ss->s, f) < 0)
 		ss->error = -1;
 }
 
@@ -138,8 +146,7 @@ static int side_tracedat(struct fl_cmp_side *s, const char *path)
 	if (ss.error || side_trace(s, &info) < 0)
 		return fl_err(FL_EXIT_FAILURE, "out of memory");
 	s->events = info.events;
-	s->lost_events = info.lost_events > info.lost_events_cpustat ? info.lost_events :
-			 info.lost_events_cpustat;
+	s->lost_events = fl_trace_lost(&info);
 	s->duration_ns = info.duration_ns;
 	return 0;
 }
@@ -174,13 +181,7 @@ static int side_json(struct fl_cmp_side *s, const char *path)
 		ret = fl_jreport_fork(path, i, json_array_get(forks, i), &f);
 		if (ret)
 			goto out;
-		if (!side_keeps(s, f.comm))
-			continue;
-		if (f.partial)
-			s->partial++;
-		else if (f.child_pid < 0)
-			s->aborted++;
-		else if (side_add(s, f.comm, f.vmas_locked, f.window_ns) < 0) {
+		if (side_fork_add(s, &f) < 0) {
 			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
 			goto out;
 		}
@@ -313,16 +314,6 @@ static int cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
-}
-
-static uint32_t bucket_lo(int b)
-{
-	return b ? 16U << (b - 1) : 0;
-}
-
-static uint32_t bucket_hi(int b)
-{
-	return b == FL_NR_BUCKETS - 1 ? UINT32_MAX : (16U << b) - 1;
 }
 
 /* patched replicate k+1 minus base replicate k */
@@ -495,8 +486,8 @@ int fl_compare_run(struct fl_comparison *c, const struct fl_cmp_side *base,
 	for (b = 0; b < FL_NR_BUCKETS; b++) {
 		struct fl_cmp_row *row = &c->rows[c->nr_rows];
 
-		row->lo = bucket_lo(b);
-		row->hi = bucket_hi(b);
+		row->lo = fl_bucket_lo(b);
+		row->hi = fl_bucket_hi(b);
 		if (row_stats(c, row, b, work) < 0)
 			goto fail;
 		if (row->side[0].n || row->side[1].n)

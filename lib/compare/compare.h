@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 #include "compare/stats.h"
-#include "report/summary.h"
+#include "report/rank.h"
 
 struct fl_cmp_comm {
 	char comm[16];

@@ -25,17 +25,6 @@ uint64_t fl_rng_below(struct fl_rng *r, uint64_t n)
 	return (uint64_t)(((unsigned __int128)fl_rng_next(r) * n) >> 64);
 }
 
-uint64_t fl_rank(uint64_t n, double q)
-{
-	uint64_t rank = (uint64_t)ceil(q * (double)n);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return rank;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "report/rank.h"
+
 /* splitmix64: 64 bits of state, the same numbers everywhere */
 struct fl_rng {
 	uint64_t s;
@@ -23,9 +25,8 @@ uint64_t fl_rng_next(struct fl_rng *r);
 /* Uniform in [0, n) (Lemire's multiply-shift; bias below 2^-40 for n < 2^24). */
 uint64_t fl_rng_below(struct fl_rng *r, uint64_t n);
 
-/* Nearest rank: the ceil(q * n)-th smallest (1-based), as fl_percentile(). */
-uint64_t fl_rank(uint64_t n, double q);
-double fl_quantile_d(double *v, size_t n, double q);	/* sorts @v */
+/* The nearest-rank quantile of @n doubles (report/rank.h); sorts @v. */
+double fl_quantile_d(double *v, size_t n, double q);
 
 /* A confidence interval around an estimate; !valid when there is none. */
 struct fl_ci {

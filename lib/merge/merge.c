@@ -130,16 +130,10 @@ static int result_of(const char *path, json_t *root, const char *name,
 	return 0;
 }
 
-/* what judge.c would have kept over the reports in order */
+/* what judging would have kept over the reports in order */
 static void add_result(struct fl_policy_result *m, const struct fl_policy_result *r)
 {
-	int e;
-
-	if (r->unsafe_forks && !m->unsafe_forks)
-		m->nr_evidence = 0;		/* unsafe evidence replaces unknown */
-	if (r->unsafe_forks || !m->unsafe_forks)
-		for (e = 0; e < r->nr_evidence && m->nr_evidence < FL_EVIDENCE; e++)
-			m->evidence[m->nr_evidence++] = r->evidence[e];
+	fl_policy_evidence_keep(m, r->unsafe_forks > 0, r->evidence, r->nr_evidence);
 	m->forks += r->forks;
 	m->skipped_forks += r->skipped_forks;
 	m->locked_forks += r->locked_forks;

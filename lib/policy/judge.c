@@ -80,18 +80,30 @@ static const struct fl_accessor *first_reacher(const struct fl_fork *f)
 	return NULL;
 }
 
-static void add_evidence(struct fl_policy_result *r, const struct fl_fork *f)
+/* @f's evidence: its first accessor that could reach a VMA (0: none). */
+static int evidence_of(const struct fl_fork *f, struct fl_evidence *e)
 {
 	const struct fl_accessor *a = first_reacher(f);
-	struct fl_evidence *e;
 
-	if (!a || r->nr_evidence >= FL_EVIDENCE)
-		return;
-	e = &r->evidence[r->nr_evidence++];
+	if (!a)
+		return 0;
 	e->fork_ts = f->ts;
 	e->parent_pid = f->parent_pid;
 	memcpy(e->parent_comm, f->comm, sizeof(e->parent_comm));
 	e->a = *a;
+	return 1;
+}
+
+void fl_policy_evidence_keep(struct fl_policy_result *r, bool unsafe,
+			     const struct fl_evidence *ev, int n)
+{
+	int i;
+
+	if (unsafe && !r->unsafe_forks)
+		r->nr_evidence = 0;	/* unsafe evidence replaces unknown */
+	if (unsafe || !r->unsafe_forks)
+		for (i = 0; i < n && r->nr_evidence < FL_EVIDENCE; i++)
+			r->evidence[r->nr_evidence++] = ev[i];
 }
 
 int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
@@ -101,7 +113,7 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 	uint32_t reachers;
 	int i;
 
-	if (f->partial || f->child_pid < 0)
+	if (!fl_fork_complete(f))
 		return 0;
 	view_of(f, &view);
 	reachers = view.accessors_reaching_vma;
@@ -148,14 +160,15 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 			r->undecided_locks += f->vmas_locked;
 			break;
 		}
-		if (d->safety == FL_SAFETY_UNSAFE) {
-			if (!r->unsafe_forks++)
-				r->nr_evidence = 0;	/* unsafe evidence replaces unknown */
-			add_evidence(r, f);
-		} else if (d->safety == FL_SAFETY_UNKNOWN) {
-			r->unknown_safety_forks++;
-			if (!r->unsafe_forks)
-				add_evidence(r, f);
+		if (d->safety == FL_SAFETY_UNSAFE || d->safety == FL_SAFETY_UNKNOWN) {
+			bool unsafe = d->safety == FL_SAFETY_UNSAFE;
+			struct fl_evidence e;
+
+			fl_policy_evidence_keep(r, unsafe, &e, evidence_of(f, &e));
+			if (unsafe)
+				r->unsafe_forks++;
+			else
+				r->unknown_safety_forks++;
 		}
 	}
 	return 0;

@@ -96,4 +96,13 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 
 enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r);
 
+/*
+ * The evidence a result keeps: the accessors of its first unsafe forks,
+ * else of its first forks of unknown safety, FL_EVIDENCE at most.  Add
+ * @n pieces from @unsafe forks (or of unknown safety) before counting
+ * those forks in @r: judging does, and so does a merge of results.
+ */
+void fl_policy_evidence_keep(struct fl_policy_result *r, bool unsafe,
+			     const struct fl_evidence *ev, int n);
+
 #endif

@@ -108,4 +108,19 @@ struct fl_fork {
 	const uint64_t *vma_wait_ns;	/* each of them (valid while the fork is handed over) */
 };
 
+/*
+ * How a fork ended: complete (its child was seen), partial (its window
+ * began before, or ended after, the recording) or aborted (dup_mmap() ran,
+ * no child followed).  Only complete forks are counted and judged.
+ */
+static inline bool fl_fork_complete(const struct fl_fork *f)
+{
+	return !f->partial && f->child_pid >= 0;
+}
+
+static inline bool fl_fork_aborted(const struct fl_fork *f)
+{
+	return !f->partial && f->child_pid < 0;
+}
+
 #endif

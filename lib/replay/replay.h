@@ -57,6 +57,12 @@ struct fl_trace_info {
 	char probes[16];		/* "btf", "offsets" or "" */
 };
 
+/* Events lost: the larger of the pages' count and the CPUSTAT options'. */
+static inline uint64_t fl_trace_lost(const struct fl_trace_info *t)
+{
+	return t->lost_events > t->lost_events_cpustat ? t->lost_events : t->lost_events_cpustat;
+}
+
 /*
  * Replay @path.  Returns 0 (FL_EXIT_OK) or an FL_EXIT_* code after printing
  * one error line.

@@ -47,7 +47,7 @@ int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost
 		return -1;
 	}
 	qsort(per_vma, n, sizeof(*per_vma), cmp_double);
-	median = per_vma[(n + 1) / 2 - 1];	/* nearest rank, as the report's p50 */
+	median = per_vma[fl_rank(n, 0.50) - 1];	/* the report's p50 */
 	free(per_vma);
 	cost->ns = (uint64_t)llround(median * FL_LOCK_SHARE_PER_VMA);
 	snprintf(source, len, "calibrated: 5%% of the median %.0f ns per VMA dup_mmap() took "

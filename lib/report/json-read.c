@@ -241,7 +241,7 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 	if (get_bool(&w, jf, "partial", &f->partial) || get_bool(&w, jf, "aborted", &aborted) ||
 	    get_bool(&w, jf, "lost_events", &f->lost_events))
 		return FL_EXIT_FORMAT;
-	if (aborted != (!f->partial && f->child_pid < 0))
+	if (aborted != fl_fork_aborted(f))
 		return fl_err(FL_EXIT_FORMAT, "%s: fork %zu: \"aborted\" does not match "
 			      "\"partial\" and \"child_pid\"", path, i);
 	f->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };

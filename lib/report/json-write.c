@@ -92,7 +92,7 @@ static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set
 	json_object_set_new(o, "lock_wait_ns", json_integer((json_int_t)f->lock_wait_ns));
 	json_object_set_new(o, "tier", json_string(fl_tier_name(f->tier)));
 	json_object_set_new(o, "partial", json_boolean(f->partial));
-	json_object_set_new(o, "aborted", json_boolean(!f->partial && f->child_pid < 0));
+	json_object_set_new(o, "aborted", json_boolean(fl_fork_aborted(f)));
 	json_object_set_new(o, "lost_events", json_boolean(f->lost_events));
 	{
 		static const char *quality[] = { "unknown", "estimated", "exact" };
@@ -182,14 +182,13 @@ static json_t *pct(const struct fl_pct *p)
 static json_t *trace_obj(const struct fl_trace_info *t)
 {
 	json_t *o = json_object(), *missing = json_array();
-	uint64_t lost = t->lost_events > t->lost_events_cpustat ? t->lost_events : t->lost_events_cpustat;
 	int i;
 
 	json_object_set_new(o, "file", jstr(t->path));
 	json_object_set_new(o, "kernel", jstr(t->kernel));
 	json_object_set_new(o, "tier", json_string(fl_tier_name(t->tier)));
 	json_object_set_new(o, "events", json_integer((json_int_t)t->events));
-	json_object_set_new(o, "lost_events", json_integer((json_int_t)lost));
+	json_object_set_new(o, "lost_events", json_integer((json_int_t)fl_trace_lost(t)));
 	json_object_set_new(o, "lost_events_unknown", json_boolean(t->lost_unknown));
 	json_object_set_new(o, "unknown_events", json_integer((json_int_t)t->unknown_events));
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)t->duration_ns));

@@ -251,11 +251,6 @@ static double pct_of(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0.0;
 }
 
-static uint64_t trace_lost(const struct fl_trace_info *t)
-{
-	return t->lost_events > t->lost_events_cpustat ? t->lost_events : t->lost_events_cpustat;
-}
-
 static void mail_traces(FILE *out, const struct fl_summary *s)
 {
 	char a[32];
@@ -277,7 +272,7 @@ static void mail_traces(FILE *out, const struct fl_summary *s)
 				       "not recorded (not written by forklock record)");
 		fl_mail_printf(out, 12, "%-11s %s, %llu events, %llu lost%s", "Duration:",
 			       fl_mail_ns(a, sizeof(a), t->duration_ns),
-			       (unsigned long long)t->events, (unsigned long long)trace_lost(t),
+			       (unsigned long long)t->events, (unsigned long long)fl_trace_lost(t),
 			       t->lost_unknown ? " (and an unknown number)" : "");
 		if (!t->has_snapshot)
 			fl_mail_printf(out, 12, "%-11s %s", "Note:",

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,20 +8,6 @@ void fl_summary_init(struct fl_summary *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->vma_locks_known = true;
-}
-
-uint64_t fl_percentile(const uint64_t *sorted, uint64_t n, double q)
-{
-	uint64_t rank;
-
-	if (!n)
-		return 0;
-	rank = (uint64_t)ceil(q * (double)n);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
 }
 
 static struct fl_comm_stat *comm_stat(struct fl_summary *s, const char *comm)
@@ -94,7 +79,7 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 		s->partial_forks++;
 		return;
 	}
-	if (f->child_pid < 0) {
+	if (fl_fork_aborted(f)) {
 		s->aborted_forks++;
 		return;
 	}
@@ -174,8 +159,7 @@ void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info
 	s->traces = n;
 	s->traces[s->nr_traces++] = *info;
 	s->events += info->events;
-	s->lost_events += info->lost_events > info->lost_events_cpustat ?
-			  info->lost_events : info->lost_events_cpustat;
+	s->lost_events += fl_trace_lost(info);
 	s->lost_unknown |= info->lost_unknown;
 	s->duration_ns += info->duration_ns;
 	s->clone_vm_spawns += info->clone_vm_spawns;
@@ -253,8 +237,8 @@ int fl_summary_finish(struct fl_summary *s)
 		struct fl_bucket *bk = &s->buckets[b];
 		uint64_t m = 0;
 
-		bk->lo = b ? 16U << (b - 1) : 0;
-		bk->hi = b == FL_NR_BUCKETS - 1 ? UINT32_MAX : (16U << b) - 1;
+		bk->lo = fl_bucket_lo(b);
+		bk->hi = fl_bucket_hi(b);
 		for (i = 0; i < n; i++)
 			if (s->points[i].vmas_locked >= bk->lo && s->points[i].vmas_locked <= bk->hi)
 				v[m++] = s->points[i].window_ns;

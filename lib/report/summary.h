@@ -14,6 +14,7 @@
 
 #include "replay/fork.h"
 #include "replay/replay.h"
+#include "report/rank.h"
 
 struct fl_fork_point {
 	uint64_t window_ns;
@@ -28,7 +29,6 @@ struct fl_comm_stat {
 	uint64_t window_ns;
 };
 
-#define FL_NR_BUCKETS 16		/* VMA-count buckets: 0-15, 16-31, 32-63, ... */
 
 struct fl_bucket {
 	uint32_t lo, hi;		/* VMAs locked, inclusive */
@@ -111,8 +111,5 @@ void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info
  */
 int fl_summary_finish(struct fl_summary *s);
 void fl_summary_free(struct fl_summary *s);
-
-/* Nearest-rank percentile of a sorted array. */
-uint64_t fl_percentile(const uint64_t *sorted, uint64_t n, double q);
 
 #endif

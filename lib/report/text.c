@@ -51,7 +51,7 @@ static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 		fl_uffd_name(f->uffd), f->vmas_locked, fl_fmt_ns(w, sizeof(w), f->window_ns));
 	if (f->partial)
 		fputs(" partial", out);
-	else if (f->child_pid < 0)
+	else if (fl_fork_aborted(f))
 		fputs(" aborted", out);
 	if (f->lost_events)
 		fputs(" lost-events", out);
@@ -188,13 +188,11 @@ static int text_end(void *ctx, const struct fl_report *rep)
 		fputc('\n', out);
 	for (i = 0; i < s->nr_traces; i++) {
 		const struct fl_trace_info *t = &s->traces[i];
-		uint64_t lost = t->lost_events > t->lost_events_cpustat ?
-				t->lost_events : t->lost_events_cpustat;
 
 		fprintf(out, "trace %s: kernel %s, tier %s, %d CPUs, %s, %llu events, %llu lost%s\n",
 			t->path, t->kernel, fl_tier_name(t->tier), t->nr_cpus,
 			fl_fmt_ns(a, sizeof(a), t->duration_ns), (unsigned long long)t->events,
-			(unsigned long long)lost, t->lost_unknown ? " (and an unknown number)" : "");
+			(unsigned long long)fl_trace_lost(t), t->lost_unknown ? " (and an unknown number)" : "");
 		if (t->command[0])
 			fprintf(out, "  command: %s\n", t->command);
 		if (t->unknown_events)

@@ -95,7 +95,7 @@ int cmd_compare(int argc, char **argv)
 	struct fl_cmp_side side[2] = { 0 };
 	struct fl_comparison c = { 0 };
 	bool force = false;
-	char *end, *cmdline;
+	char *end;
 	int opt, ret;
 
 	opterr = 0;
@@ -140,9 +140,7 @@ int cmd_compare(int argc, char **argv)
 	if (argc - optind != 2)
 		return fl_err(FL_EXIT_USAGE, "compare needs two files, BASE and PATCHED, not %d "
 			      "(see 'forklock compare --help')", argc - optind);
-	cmdline = fl_shell_join("forklock", argc, argv);
-	fl_render_set_cmdline(cmdline);
-	free(cmdline);
+	cmd_set_cmdline(argc, argv);
 
 	ret = fl_cmp_side_load(&side[0], "base", argv[optind], only);
 	if (!ret)

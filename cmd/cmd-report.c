@@ -2,24 +2,20 @@
 /*
  * forklock report: replay trace.dat files, judge every fork with the skip
  * policies and print what the forks did.  The data flows one way:
- * replay (forks) -> summary + policies -> renderer.
+ * replay (forks) -> policies -> the report's sink (summary, renderer, plot).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "policy/policy.h"
 #include "replay/replay.h"
-#include "report/mail.h"
 #include "report/render.h"
+#include "report/sink.h"
 #include "report/summary.h"
-#include "report/svg.h"
 
 static void usage(FILE *f)
 {
@@ -42,32 +38,22 @@ static void usage(FILE *f)
 		FL_DEFAULT_LOCK_COST_NS);
 }
 
-struct report_sink {
-	struct fl_summary *summary;
-	const struct fl_renderer *renderer;
-	void *ctx;
-	struct fl_policy_set *policies;
+struct report_forks {
+	struct fl_report_sink sink;
+	const struct fl_policy_set *policies;
 	struct fl_policy_result *results;
 	struct fl_decision *decisions;
-	struct fl_svg *svg;
-	int svg_policy;		/* index of the policy that colours the plot, -1: none */
-	int error;
 };
 
+/* Every fork the replay hands over: judged when complete, then into the report. */
 static void on_fork(void *data, const struct fl_fork *f)
 {
-	struct report_sink *rs = data;
+	struct report_forks *rf = data;
 	bool judged = fl_fork_complete(f);
 
-	fl_summary_add_fork(rs->summary, f);
-	if (judged && fl_policy_judge(rs->policies, f, rs->decisions, rs->results) < 0)
-		rs->error = FL_EXIT_PLUGIN;
-	rs->renderer->fork(rs->ctx, f, rs->policies, judged ? rs->decisions : NULL);
-	if (rs->svg && judged && !rs->error &&
-	    fl_svg_point(rs->svg, fl_svg_policy_series(rs->svg_policy < 0 ? NULL :
-						       &rs->decisions[rs->svg_policy]),
-			 f->vmas_locked, f->window_ns) < 0)
-		rs->error = fl_err(FL_EXIT_FAILURE, "out of memory");
+	if (judged && fl_policy_judge(rf->policies, f, rf->decisions, rf->results) < 0)
+		rf->sink.error = FL_EXIT_PLUGIN;
+	fl_report_fork(&rf->sink, f, judged ? rf->decisions : NULL);
 }
 
 int cmd_report(int argc, char **argv)
@@ -97,11 +83,9 @@ int cmd_report(int argc, char **argv)
 	const char *only = NULL;
 	bool defaults = true;
 	struct fl_summary summary;
-	struct report_sink rs = { .policies = &policies, .svg_policy = -1 };
-	const char *svg_path = NULL, *svg_policy = NULL;
-	FILE *svg_out = NULL;
-	char *cmdline;
-	struct fl_sink sink = { .fork = on_fork, .ctx = &rs };
+	struct report_forks rf = { .policies = &policies };
+	struct cmd_plot plot = { 0 };
+	struct fl_sink sink = { .fork = on_fork, .ctx = &rf };
 	char **plugins = NULL;
 	int nr_plugins = 0;
 	char **files;
@@ -138,10 +122,10 @@ int cmd_report(int argc, char **argv)
 			cost_given = true;
 			break;
 		case 's':
-			svg_path = optarg;
+			plot.path = optarg;
 			break;
 		case 'S':
-			svg_policy = optarg;
+			plot.policy = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -151,11 +135,10 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	files = optind < argc ? argv + optind : default_files;
-	if (svg_policy && !svg_path)
-		return fl_err(FL_EXIT_USAGE, "--svg-policy needs --svg FILE");
-	cmdline = fl_shell_join("forklock", argc, argv);
-	fl_render_set_cmdline(cmdline);
-	free(cmdline);
+	ret = cmd_plot_check(&plot);
+	if (ret)
+		return ret;
+	cmd_set_cmdline(argc, argv);
 
 	/* every input and plugin must be usable before anything is printed */
 	for (i = 0; files[i]; i++) {
@@ -178,40 +161,23 @@ int cmd_report(int argc, char **argv)
 		if (ret)
 			goto out;
 	}
-	if (svg_path) {
-		for (i = 0; i < policies.nr; i++)
-			if (!strcmp(policies.v[i].p->name, svg_policy ? svg_policy : "single-user"))
-				rs.svg_policy = i;
-		if (svg_policy && rs.svg_policy < 0) {
-			ret = fl_err(FL_EXIT_USAGE, "--svg-policy %s: no such policy loaded", svg_policy);
-			goto out;
-		}
-		if (rs.svg_policy < 0 && policies.nr)
-			rs.svg_policy = 0;
-		rs.svg = fl_svg_new_policy("forklock report", rs.svg_policy < 0 ? NULL :
-					    policies.v[rs.svg_policy].p->name);
-		if (!rs.svg) {
-			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
-			goto out;
-		}
-		svg_out = fopen(svg_path, "w");
-		if (!svg_out) {
-			ret = fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", svg_path, strerror(errno));
-			goto out;
-		}
-	}
-	rs.results = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.results));
-	rs.decisions = calloc(policies.nr ? policies.nr : 1, sizeof(*rs.decisions));
-	if (!rs.results || !rs.decisions) {
+	ret = cmd_plot_open(&plot, &policies, "forklock report", "no such policy loaded");
+	if (ret)
+		goto out;
+	rf.results = calloc(policies.nr ? policies.nr : 1, sizeof(*rf.results));
+	rf.decisions = calloc(policies.nr ? policies.nr : 1, sizeof(*rf.decisions));
+	if (!rf.results || !rf.decisions) {
 		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
 		goto out;
 	}
 
 	fl_summary_init(&summary);
-	rs.summary = &summary;
-	rs.renderer = renderer;
-	rs.ctx = renderer->begin(&ropts);
-	if (!rs.ctx) {
+	rf.sink = (struct fl_report_sink){
+		.summary = &summary, .renderer = renderer, .policies = &policies,
+		.svg = plot.svg, .svg_policy = plot.index,
+	};
+	rf.sink.ctx = renderer->begin(&ropts);
+	if (!rf.sink.ctx) {
 		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
 		goto out_summary;
 	}
@@ -220,44 +186,33 @@ int cmd_report(int argc, char **argv)
 
 		ret = fl_replay_file(files[i], &sink, &info);
 		if (!ret)
-			ret = rs.error;
+			ret = rf.sink.error;
 		if (!ret)
 			fl_summary_add_trace(&summary, &info);
 	}
 	if (ret) {
-		free(rs.ctx);
+		free(rf.sink.ctx);
 		goto out_summary;
 	}
 	if (fl_summary_finish(&summary) < 0) {
 		ret = fl_err(FL_EXIT_FAILURE, "out of memory: the report would miss forks");
-		free(rs.ctx);
+		free(rf.sink.ctx);
 		goto out_summary;
 	}
 	if (!cost_given)
 		fl_lock_cost_calibrate(&summary, &report.cost, cost_source, sizeof(cost_source));
 	report.s = &summary;
 	report.policies = &policies;
-	report.results = rs.results;
-	if (renderer->end(rs.ctx, &report) < 0)
+	report.results = rf.results;
+	if (renderer->end(rf.sink.ctx, &report) < 0)
 		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the report");
-	if (!ret && svg_out) {
-		int bad = fl_svg_write(rs.svg, svg_out);
-
-		if (fclose(svg_out) || bad)
-			ret = fl_err(FL_EXIT_OUTPUT, "cannot write %s", svg_path);
-		svg_out = NULL;
-	}
 out_summary:
 	fl_summary_free(&summary);
 out:
-	free(rs.results);
-	free(rs.decisions);
+	ret = cmd_plot_close(&plot, ret);
+	free(rf.results);
+	free(rf.decisions);
 	fl_policy_set_free(&policies);
 	free(plugins);
-	if (svg_out) {
-		fclose(svg_out);
-		unlink(svg_path);	/* no half-written plot */
-	}
-	fl_svg_free(rs.svg);
 	return ret;
 }

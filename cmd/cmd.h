@@ -3,6 +3,8 @@
 #ifndef FORKLOCK_CMD_H
 #define FORKLOCK_CMD_H
 
+#include <stdio.h>
+
 int cmd_check(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
@@ -25,5 +27,31 @@ struct fl_render_opts;
  * it is not one of them, or FL_EXIT_USAGE after an error line.
  */
 int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_render_opts *ropts);
+
+/* This command line, for the mail output's "Produced by". */
+void cmd_set_cmdline(int argc, char **argv);
+
+/* --svg FILE and --svg-policy NAME (report, merge): the plot of the forks. */
+struct cmd_plot {
+	const char *path;	/* NULL: no plot */
+	const char *policy;	/* colours the dots; default single-user, else the first */
+	struct fl_svg *svg;
+	FILE *out;
+	int index;		/* of the colouring policy in its set, -1: none */
+};
+
+struct fl_policy_set;
+
+/* --svg-policy without --svg: FL_EXIT_USAGE after an error line, else 0. */
+int cmd_plot_check(const struct cmd_plot *p);
+/*
+ * Choose the colouring policy among @set (@no_such: what to say when
+ * --svg-policy names none of them), make the plot and create its file.
+ * Returns 0 or an FL_EXIT_* code after an error line.
+ */
+int cmd_plot_open(struct cmd_plot *p, const struct fl_policy_set *set, const char *title,
+		  const char *no_such);
+/* Write the plot if @ret is 0, close it (no half-written file); returns @ret or the error. */
+int cmd_plot_close(struct cmd_plot *p, int ret);
 
 #endif

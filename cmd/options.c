@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Option errors, worded the same for every subcommand. */
+/* What every subcommand does alike: option errors, the output options, the plot. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "forklock-exit.h"
 #include "log.h"
+#include "policy/policy.h"
+#include "report/mail.h"
 #include "report/render.h"
+#include "report/svg.h"
+#include "shell.h"
 
 int cmd_bad_option(int c, char **argv)
 {
@@ -40,4 +47,61 @@ int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_rend
 		return 0;
 	}
 	return -1;
+}
+
+void cmd_set_cmdline(int argc, char **argv)
+{
+	char *cmdline = fl_shell_join("forklock", argc, argv);
+
+	fl_render_set_cmdline(cmdline);
+	free(cmdline);
+}
+
+int cmd_plot_check(const struct cmd_plot *p)
+{
+	if (p->policy && !p->path)
+		return fl_err(FL_EXIT_USAGE, "--svg-policy needs --svg FILE");
+	return 0;
+}
+
+int cmd_plot_open(struct cmd_plot *p, const struct fl_policy_set *set, const char *title,
+		  const char *no_such)
+{
+	int i;
+
+	p->index = -1;
+	if (!p->path)
+		return 0;
+	for (i = 0; i < set->nr; i++)
+		if (!strcmp(set->v[i].p->name, p->policy ? p->policy : "single-user"))
+			p->index = i;
+	if (p->policy && p->index < 0)
+		return fl_err(FL_EXIT_USAGE, "--svg-policy %s: %s", p->policy, no_such);
+	if (p->index < 0 && set->nr)
+		p->index = 0;
+	p->svg = fl_svg_new_policy(title, p->index < 0 ? NULL : set->v[p->index].p->name);
+	if (!p->svg)
+		return fl_err(FL_EXIT_FAILURE, "out of memory");
+	p->out = fopen(p->path, "w");
+	if (!p->out)
+		return fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", p->path, strerror(errno));
+	return 0;
+}
+
+int cmd_plot_close(struct cmd_plot *p, int ret)
+{
+	if (!ret && p->out) {
+		int bad = fl_svg_write(p->svg, p->out);
+
+		if (fclose(p->out) || bad)
+			ret = fl_err(FL_EXIT_OUTPUT, "cannot write %s", p->path);
+		p->out = NULL;
+	}
+	if (p->out) {
+		fclose(p->out);
+		unlink(p->path);	/* no half-written plot */
+	}
+	fl_svg_free(p->svg);
+	p->svg = NULL;
+	return ret;
 }

@@ -281,11 +281,12 @@ int fl_merge_check(struct fl_merge *m, char **paths, int nr)
 
 /* ---- pass 2 --------------------------------------------------------------------- */
 
-int fl_merge_run(struct fl_merge *m, char **paths, const struct fl_renderer *r, void *ctx,
-		 struct fl_svg *svg, int svg_policy)
+int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 {
 	int i, p, ret = 0;
 
+	sink->summary = &m->summary;
+	sink->policies = &m->policies;
 	for (i = 0; i < m->nr_hosts && !ret; i++) {
 		const char *path = paths[i];
 		json_t *root, *forks, *traces;
@@ -332,14 +333,9 @@ int fl_merge_run(struct fl_merge *m, char **paths, const struct fl_renderer *r, 
 				ret = judged;
 				break;
 			}
-			fl_summary_add_fork(&m->summary, &f);
-			r->fork(ctx, &f, &m->policies, judged == 0 ? m->decisions : NULL);
+			fl_report_fork(sink, &f, judged == 0 ? m->decisions : NULL);
 			free(waits);
-			if (svg && judged == 0 &&
-			    fl_svg_point(svg, fl_svg_policy_series(svg_policy < 0 ? NULL :
-								   &m->decisions[svg_policy]),
-					 f.vmas_locked, f.window_ns) < 0)
-				ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+			ret = sink->error;
 		}
 		for (p = 0; p < m->policies.nr && !ret; p++) {
 			struct fl_policy_result res;
@@ -372,8 +368,9 @@ struct fl_report fl_merge_report(const struct fl_merge *m)
 
 /* ---- the hosts ------------------------------------------------------------------ */
 
-void fl_merge_hosts_text(FILE *out, const struct fl_merge *m, bool mail)
+static void hosts_text(FILE *out, bool mail, void *arg)
 {
+	const struct fl_merge *m = arg;
 	char a[32], b[32];
 	int i;
 
@@ -404,7 +401,7 @@ void fl_merge_hosts_text(FILE *out, const struct fl_merge *m, bool mail)
 	fputc('\n', out);
 }
 
-json_t *fl_merge_hosts_json(const struct fl_merge *m)
+static json_t *hosts_json(const struct fl_merge *m)
 {
 	json_t *a = json_array();
 	int i;
@@ -425,6 +422,18 @@ json_t *fl_merge_hosts_json(const struct fl_merge *m)
 			"lost_events", (json_int_t)h->lost_events));
 	}
 	return a;
+}
+
+static int hosts_member(json_t *top, void *arg)
+{
+	json_t *hosts = hosts_json(arg);
+
+	return hosts ? json_object_set_new(top, "hosts", hosts) : -1;
+}
+
+struct fl_render_extra fl_merge_extra(struct fl_merge *m)
+{
+	return (struct fl_render_extra){ .text = hosts_text, .json = hosts_member, .arg = m };
 }
 
 void fl_merge_free(struct fl_merge *m)

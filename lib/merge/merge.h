@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "report/render.h"
+#include "report/sink.h"
 #include "report/summary.h"
 #include "report/svg.h"
 
@@ -54,18 +55,19 @@ struct fl_merge {
 int fl_merge_check(struct fl_merge *m, char **paths, int nr);
 
 /*
- * Pass 2: every fork to @r (and, when judged, to @svg coloured by the
- * decision of policy @svg_policy, -1: none), then the summary is finished.
- * The caller then calls r->end() with fl_merge_report().
+ * Pass 2: every fork into @sink (the report's per-fork step, with the
+ * reports' decisions; its summary and policies are the merge's), then the
+ * summary is finished.  The caller then calls the renderer's end() with
+ * fl_merge_report().
  */
-int fl_merge_run(struct fl_merge *m, char **paths, const struct fl_renderer *r, void *ctx,
-		 struct fl_svg *svg, int svg_policy);
+int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink);
 struct fl_report fl_merge_report(const struct fl_merge *m);
 
-/* The per-host table (text; @mail: 72 columns). */
-void fl_merge_hosts_text(FILE *out, const struct fl_merge *m, bool mail);
-/* The per-host table as a JSON array. */
-json_t *fl_merge_hosts_json(const struct fl_merge *m);
+/*
+ * The per-host table, for the renderer (fl_render_opts.extra): before
+ * the text or mail report, and as the JSON report's last member "hosts".
+ */
+struct fl_render_extra fl_merge_extra(struct fl_merge *m);
 
 void fl_merge_free(struct fl_merge *m);
 

@@ -367,6 +367,11 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	json_object_set_new(rest, "lock_cost", json_pack("{s:I,s:s}", "ns", (json_int_t)rep->cost.ns,
 							 "source", rep->cost.source));
 	json_object_set_new(rest, "policies", policies_obj(rep));
+	if (c->opts.extra && c->opts.extra->json && c->opts.extra->json(rest, c->opts.extra->arg) < 0) {
+		json_decref(rest);
+		free(c);
+		return -1;
+	}
 	/* the rest of the members after "schema" (and "forks") */
 	{
 		char *text = json_dumps(rest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

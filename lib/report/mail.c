@@ -236,8 +236,11 @@ static void *mail_begin(const struct fl_render_opts *opts)
 {
 	struct mail_ctx *c = calloc(1, sizeof(*c));
 
-	if (c)
-		c->opts = *opts;
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	if (opts->extra && opts->extra->text)
+		opts->extra->text(opts->out, true, opts->extra->arg);
 	return c;
 }
 

@@ -16,10 +16,22 @@
 #include "report/cost.h"
 #include "report/summary.h"
 
+struct json_t;
+
+/* More of the report, from the command that renders it (merge: its hosts). */
+struct fl_render_extra {
+	/* text and mail: printed before the report (@mail: 72 columns) */
+	void (*text)(FILE *out, bool mail, void *arg);
+	/* JSON: top-level members set in @top after the report's own; -1 fails */
+	int (*json)(struct json_t *top, void *arg);
+	void *arg;
+};
+
 struct fl_render_opts {
 	FILE *out;
 	bool forks;		/* --forks: every fork, not only the summary */
 	int top;		/* how many top forking commands */
+	const struct fl_render_extra *extra;	/* NULL: none */
 };
 
 /* Everything at the end: the numbers and the policies' results. */

@@ -17,8 +17,11 @@ static void *text_begin(const struct fl_render_opts *opts)
 {
 	struct text_ctx *c = calloc(1, sizeof(*c));
 
-	if (c)
-		c->opts = *opts;
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	if (opts->extra && opts->extra->text)
+		opts->extra->text(opts->out, false, opts->extra->arg);
 	return c;
 }
 

@@ -25,6 +25,16 @@ const char *fl_uffd_name(enum fl_uffd uffd)
 	return "unknown";
 }
 
+const char *fl_kinds_quality_name(enum fl_kinds_quality q)
+{
+	switch (q) {
+	case FL_KINDS_UNKNOWN:		return "unknown";
+	case FL_KINDS_ESTIMATED:	return "estimated";
+	case FL_KINDS_EXACT:		return "exact";
+	}
+	return "unknown";
+}
+
 const char *fl_tier_name(enum fl_tier tier)
 {
 	return tier == FL_TIER_KPROBE ? "kprobe" : "tracepoint";

@@ -65,6 +65,8 @@ enum fl_kinds_quality {
 	FL_KINDS_EXACT,		/* from /proc/PID/maps, nothing changed since */
 };
 
+const char *fl_kinds_quality_name(enum fl_kinds_quality q);
+
 /* An mm's VMAs by kind; -1 where unknown (see lib/forklock-policy.h). */
 struct fl_vma_kinds {
 	int32_t shared, anon, cow, special;

@@ -151,17 +151,79 @@ static int get_enum(const struct where *w, json_t *o, const char *key, int n,
 	return bad(w, key, "a name forklock knows");
 }
 
-static const char *access_name(int k) { return fl_access_name(k); }
-static const char *uffd_name(int k) { return fl_uffd_name(k); }
-static const char *tier_name(int k) { return fl_tier_name(k); }
 static const char *decision_name(int k) { return fl_decision_name(k); }
 static const char *safety_name(int k) { return fl_safety_name(k); }
 
-static const char *quality_name(int k)
+static void store_int(void *p, size_t size, long long v)
 {
-	static const char *q[] = { "unknown", "estimated", "exact" };
+	switch (size) {
+	case 1: {
+		uint8_t x = (uint8_t)v;
 
-	return q[k];
+		memcpy(p, &x, 1);
+		break;
+	}
+	case 2: {
+		uint16_t x = (uint16_t)v;
+
+		memcpy(p, &x, 2);
+		break;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+
+		memcpy(p, &x, 4);
+		break;
+	}
+	default: {
+		uint64_t x = (uint64_t)v;
+
+		memcpy(p, &x, 8);
+		break;
+	}
+	}
+}
+
+/* The members of list @m (json.h) of object @o into @dst; FL_J_HAND ones are left. */
+static int read_members(const struct where *w, json_t *o, const struct fl_jmember *m, void *dst)
+{
+	for (; m->key; m++) {
+		char *p = (char *)dst + m->off, buf[32];
+		long long v;
+		int k;
+
+		switch (m->type) {
+		case FL_J_INT:
+		case FL_J_INT_NULL:
+			if (get_int(w, o, m->key, m->type == FL_J_INT ? 0 : -1,
+				    m->type == FL_J_INT_NULL, &v))
+				return FL_EXIT_FORMAT;
+			store_int(p, m->size, v);
+			break;
+		case FL_J_BOOL:
+			if (get_bool(w, o, m->key, (bool *)p))
+				return FL_EXIT_FORMAT;
+			break;
+		case FL_J_STR:
+		case FL_J_STR_NULL:
+			if (get_str(w, o, m->key, p, m->size))
+				return FL_EXIT_FORMAT;
+			break;
+		case FL_J_PTR:
+			if (get_str(w, o, m->key, buf, sizeof(buf)))
+				return FL_EXIT_FORMAT;
+			store_int(p, m->size, (long long)strtoull(buf, NULL, 16));
+			break;
+		case FL_J_NAME:
+			if (get_enum(w, o, m->key, m->nr_names, m->name, m->absent, &k))
+				return FL_EXIT_FORMAT;
+			store_int(p, m->size, k);
+			break;
+		case FL_J_HAND:
+			break;
+		}
+	}
+	return 0;
 }
 
 #define INT(o, key, def, nullable, dst) do {					\
@@ -171,24 +233,12 @@ static const char *quality_name(int k)
 	dst = v_;								\
 } while (0)
 
-static int accessor_of(const struct where *wp, json_t *ja, struct fl_accessor *a)
+static int accessor_of(const struct where *w, json_t *ja, struct fl_accessor *a)
 {
-	struct where w = *wp;
-	int k;
-
 	if (!json_is_object(ja))
-		return bad(&w, "concurrent", "an array of objects");
+		return bad(w, "concurrent", "an array of objects");
 	memset(a, 0, sizeof(*a));
-	if (get_enum(&w, ja, "kind", FL_ACC_NR, access_name, 0, &k))
-		return FL_EXIT_FORMAT;
-	a->kind = k;
-	INT(ja, "pid", 0, false, a->pid);
-	INT(ja, "tgid", -1, true, a->tgid);
-	if (get_str(&w, ja, "comm", a->comm, sizeof(a->comm)))
-		return FL_EXIT_FORMAT;
-	INT(ja, "ts_ns", 0, false, a->ts);
-	INT(ja, "blocked_ns", -1, true, a->blocked_ns);
-	return 0;
+	return read_members(w, ja, fl_json_accessor, a);
 }
 
 int fl_jreport_accessor(const char *path, const char *what, size_t i, json_t *ja,
@@ -203,8 +253,7 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 {
 	struct where w = { path, "fork", i };
 	json_t *x;
-	bool aborted;
-	char buf[32];
+	bool aborted = false;
 	int k;
 
 	memset(f, 0, sizeof(*f));
@@ -215,46 +264,18 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 		return bad(&w, "window_ns", "an integer");
 	if (!json_is_integer(json_object_get(jf, "vmas_locked")))
 		return bad(&w, "vmas_locked", "an integer");
-	INT(jf, "ts_ns", 0, false, f->ts);
-	INT(jf, "window_ns", 0, false, f->window_ns);
-	INT(jf, "lock_wait_ns", 0, false, f->lock_wait_ns);
-	INT(jf, "parent_pid", 0, false, f->parent_pid);
-	INT(jf, "parent_tgid", -1, true, f->parent_tgid);
-	if (get_str(&w, jf, "comm", f->comm, sizeof(f->comm)))
+	if (read_members(&w, jf, fl_json_fork, f))
 		return FL_EXIT_FORMAT;
-	INT(jf, "child_pid", -1, true, f->child_pid);
-	INT(jf, "clone_flags", 0, false, f->clone_flags);
-	if (get_str(&w, jf, "oldmm", buf, sizeof(buf)))
-		return FL_EXIT_FORMAT;
-	f->oldmm = strtoull(buf, NULL, 16);
-	INT(jf, "threads", -1, true, f->threads);
-	INT(jf, "mm_users", -1, true, f->mm_users);
-	INT(jf, "mm_count", -1, true, f->mm_count);
-	if (get_enum(&w, jf, "uffd", 3, uffd_name, FL_UFFD_UNKNOWN, &k))
-		return FL_EXIT_FORMAT;
-	f->uffd = k;
-	INT(jf, "vmas_locked", 0, false, f->vmas_locked);
-	INT(jf, "vmas_copied", 0, false, f->vmas_copied);
-	if (get_enum(&w, jf, "tier", 2, tier_name, FL_TIER_TRACEPOINT, &k))
-		return FL_EXIT_FORMAT;
-	f->tier = k;
-	if (get_bool(&w, jf, "partial", &f->partial) || get_bool(&w, jf, "aborted", &aborted) ||
-	    get_bool(&w, jf, "lost_events", &f->lost_events))
+	/* and by hand, as json.c lists them */
+	if (get_bool(&w, jf, "aborted", &aborted))
 		return FL_EXIT_FORMAT;
 	if (aborted != fl_fork_aborted(f))
 		return fl_err(FL_EXIT_FORMAT, "%s: fork %zu: \"aborted\" does not match "
 			      "\"partial\" and \"child_pid\"", path, i);
 	f->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };
 	x = json_object_get(jf, "vma_kinds");
-	if (json_is_object(x)) {
-		if (get_enum(&w, x, "quality", 3, quality_name, FL_KINDS_UNKNOWN, &k))
-			return FL_EXIT_FORMAT;
-		f->kinds.quality = k;
-		INT(x, "shared", -1, true, f->kinds.shared);
-		INT(x, "anon", -1, true, f->kinds.anon);
-		INT(x, "cow", -1, true, f->kinds.cow);
-		INT(x, "special", -1, true, f->kinds.special);
-	}
+	if (json_is_object(x) && read_members(&w, x, fl_json_kinds, &f->kinds))
+		return FL_EXIT_FORMAT;
 	x = json_object_get(jf, "concurrent");
 	if (x && !json_is_array(x))
 		return bad(&w, "concurrent", "an array");
@@ -267,7 +288,6 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 		return bad(&w, "concurrent_by_kind", "an object");
 	for (k = 0; x && k < FL_ACC_NR; k++)
 		INT(x, fl_access_name(k), 0, false, f->accessors_by_kind[k]);
-	INT(jf, "blocked_ns", 0, false, f->blocked_ns);
 	/* kprobe tier: what the probes inside dup_mmap() read */
 	x = json_object_get(jf, "kprobe");
 	if (x && !json_is_null(x)) {
@@ -357,28 +377,10 @@ int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_inf
 	memset(t, 0, sizeof(*t));
 	if (!json_is_object(jt))
 		return fl_err(FL_EXIT_FORMAT, "%s: trace %zu is not an object", path, i);
-	if (get_str(&w, jt, "file", t->path, sizeof(t->path)) ||
-	    get_str(&w, jt, "kernel", t->kernel, sizeof(t->kernel)) ||
-	    get_str(&w, jt, "clock", t->clock, sizeof(t->clock)) ||
-	    get_str(&w, jt, "command", t->command, sizeof(t->command)) ||
-	    get_str(&w, jt, "record_command", t->record_command, sizeof(t->record_command)))
+	if (read_members(&w, jt, fl_json_trace, t))
 		return FL_EXIT_FORMAT;
-	if (get_enum(&w, jt, "tier", 2, tier_name, FL_TIER_TRACEPOINT, &k))
-		return FL_EXIT_FORMAT;
-	t->tier = k;
-	INT(jt, "events", 0, false, t->events);
+	/* and by hand, as json.c lists them */
 	INT(jt, "lost_events", 0, false, t->lost_events);
-	INT(jt, "unknown_events", 0, false, t->unknown_events);
-	INT(jt, "duration_ns", 0, false, t->duration_ns);
-	INT(jt, "file_version", 0, false, t->file_version);
-	INT(jt, "cpus", 0, false, t->nr_cpus);
-	if (get_str(&w, jt, "probes", t->probes, sizeof(t->probes)))
-		return FL_EXIT_FORMAT;
-	if (get_bool(&w, jt, "lost_events_unknown", &t->lost_unknown) ||
-	    get_bool(&w, jt, "snapshot", &t->has_snapshot) ||
-	    get_bool(&w, jt, "vma_locks", &t->vma_locks) ||
-	    get_bool(&w, jt, "fn_unresolved", &t->fn_unresolved))
-		return FL_EXIT_FORMAT;
 	x = json_object_get(jt, "missing_events");
 	if (x && !json_is_array(x))
 		return bad(&w, "missing_events", "an array");

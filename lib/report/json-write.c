@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * JSON output, schema "forklock-report/1" (docs/forklock-report.schema.json).
+ * JSON output, schema "forklock-report/1" (docs/forklock-report.schema.json):
+ * the members of forks, accessors and traces as json.c lists them.
  * Forks are streamed as they come (--forks), so memory does not grow with
  * them; the object is closed with trace, traces and summary at the end.
  */
@@ -9,9 +10,8 @@
 
 #include <jansson.h>
 
+#include "report/json.h"
 #include "report/render.h"
-
-#define SCHEMA "forklock-report/1"
 
 struct json_ctx {
 	struct fl_render_opts opts;
@@ -54,94 +54,164 @@ static json_t *ptr_str(uint64_t p)
 	return json_string(buf);
 }
 
+static long long load_int(const void *p, size_t size, bool is_signed)
+{
+	switch (size) {
+	case 1:
+		return is_signed ? (long long)*(const int8_t *)p : (long long)*(const uint8_t *)p;
+	case 2: {
+		uint16_t v;
+
+		memcpy(&v, p, 2);
+		return is_signed ? (long long)(int16_t)v : (long long)v;
+	}
+	case 4: {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		return is_signed ? (long long)(int32_t)v : (long long)v;
+	}
+	default: {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		return (long long)v;
+	}
+	}
+}
+
+/* The members of list @m (json.h) of @src; @hand sets the FL_J_HAND ones. */
+static json_t *members_obj(const struct fl_jmember *m, const void *src,
+			   void (*hand)(json_t *o, const char *key, const void *arg),
+			   const void *arg)
+{
+	json_t *o = json_object();
+
+	for (; m->key; m++) {
+		const char *p = (const char *)src + m->off;
+
+		switch (m->type) {
+		case FL_J_INT:
+			json_object_set_new(o, m->key,
+					    json_integer(load_int(p, m->size, m->is_signed)));
+			break;
+		case FL_J_INT_NULL:
+			json_object_set_new(o, m->key, int_or_null(load_int(p, m->size, m->is_signed)));
+			break;
+		case FL_J_BOOL:
+			json_object_set_new(o, m->key, json_boolean(*(const bool *)p));
+			break;
+		case FL_J_STR:
+			json_object_set_new(o, m->key, jstr(p));
+			break;
+		case FL_J_STR_NULL:
+			json_object_set_new(o, m->key, *p ? jstr(p) : json_null());
+			break;
+		case FL_J_PTR:
+			json_object_set_new(o, m->key, ptr_str((uint64_t)load_int(p, m->size, false)));
+			break;
+		case FL_J_NAME:
+			json_object_set_new(o, m->key, json_string(m->name((int)load_int(p, m->size,
+										     true))));
+			break;
+		case FL_J_HAND:
+			hand(o, m->key, arg);
+			break;
+		}
+	}
+	return o;
+}
+
+static void accessor_hand(json_t *o, const char *key, const void *arg)
+{
+	const struct fl_accessor *a = arg;
+
+	/* "reaches_vma" */
+	json_object_set_new(o, key, json_boolean(fl_access_reaches_vma(a->kind)));
+}
+
 static json_t *accessor_obj(const struct fl_accessor *a)
 {
-	json_t *x = json_object();
+	return members_obj(fl_json_accessor, a, accessor_hand, a);
+}
 
-	json_object_set_new(x, "kind", json_string(fl_access_name(a->kind)));
-	json_object_set_new(x, "pid", json_integer(a->pid));
-	json_object_set_new(x, "tgid", int_or_null(a->tgid));
-	json_object_set_new(x, "comm", jstr(a->comm));
-	json_object_set_new(x, "ts_ns", json_integer((json_int_t)a->ts));
-	json_object_set_new(x, "blocked_ns", int_or_null(a->blocked_ns));
-	json_object_set_new(x, "reaches_vma", json_boolean(fl_access_reaches_vma(a->kind)));
-	return x;
+struct fork_arg {
+	const struct fl_fork *f;
+	const struct fl_policy_set *set;
+	const struct fl_decision *d;
+};
+
+static json_t *kprobe_of(const struct fl_fork *f)
+{
+	json_t *waits;
+	uint32_t i;
+
+	if (!f->kprobe)
+		return json_null();
+	waits = json_array();
+	for (i = 0; i < f->nr_vma_waits; i++)
+		json_array_append_new(waits, json_integer((json_int_t)f->vma_wait_ns[i]));
+	return json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:o}",
+		"dup_mmap_ret", f->dup_mmap_ret, "parent_vma_locks", (int)f->parent_locks,
+		"child_vma_locks", (int)f->child_locks, "rcu_fallbacks", (int)f->rcu_fallbacks,
+		"vma_lock_waits", (int)f->nr_vma_waits,
+		"vma_lock_wait_total_ns", (json_int_t)f->vma_wait_total_ns,
+		"vma_lock_wait_max_ns", (json_int_t)f->vma_wait_max_ns,
+		"vma_lock_wait_ns", waits);
+}
+
+static json_t *decisions_of(const struct fl_policy_set *set, const struct fl_decision *d)
+{
+	json_t *pol;
+	int p;
+
+	if (!d)
+		return json_null();
+	pol = json_object();
+	for (p = 0; p < set->nr; p++)
+		json_object_set_new(pol, set->v[p].p->name, json_pack(
+			"{s:s,s:I,s:b,s:s}", "decision", fl_decision_name(d[p].decision),
+			"skipped_locks", (json_int_t)d[p].skipped_locks,
+			"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety)));
+	return pol;
+}
+
+static void fork_hand(json_t *o, const char *key, const void *arg)
+{
+	const struct fork_arg *fa = arg;
+	const struct fl_fork *f = fa->f;
+	json_t *v;
+	uint32_t i;
+	int k;
+
+	if (!strcmp(key, "aborted")) {
+		v = json_boolean(fl_fork_aborted(f));
+	} else if (!strcmp(key, "vma_kinds")) {
+		v = members_obj(fl_json_kinds, &f->kinds, NULL, NULL);
+	} else if (!strcmp(key, "concurrent")) {
+		v = json_array();
+		for (i = 0; i < f->nr_detail; i++)
+			json_array_append_new(v, accessor_obj(&f->accessor[i]));
+	} else if (!strcmp(key, "concurrent_count")) {
+		v = json_integer(f->nr_accessors);
+	} else if (!strcmp(key, "concurrent_by_kind")) {
+		v = json_object();
+		for (k = 0; k < FL_ACC_NR; k++)
+			json_object_set_new(v, fl_access_name(k), json_integer(f->accessors_by_kind[k]));
+	} else if (!strcmp(key, "kprobe")) {
+		v = kprobe_of(f);
+	} else {	/* "policies" */
+		v = decisions_of(fa->set, fa->d);
+	}
+	json_object_set_new(o, key, v);
 }
 
 static json_t *fork_obj(const struct fl_fork *f, const struct fl_policy_set *set,
 			const struct fl_decision *d)
 {
-	json_t *o = json_object(), *acc = json_array(), *kinds = json_object();
-	uint32_t i;
-	int k;
+	struct fork_arg fa = { f, set, d };
 
-	json_object_set_new(o, "ts_ns", json_integer(f->ts));
-	json_object_set_new(o, "parent_pid", json_integer(f->parent_pid));
-	json_object_set_new(o, "parent_tgid", int_or_null(f->parent_tgid));
-	json_object_set_new(o, "comm", jstr(f->comm));
-	json_object_set_new(o, "child_pid", int_or_null(f->child_pid));
-	json_object_set_new(o, "clone_flags", json_integer((json_int_t)f->clone_flags));
-	json_object_set_new(o, "oldmm", ptr_str(f->oldmm));
-	json_object_set_new(o, "threads", int_or_null(f->threads));
-	json_object_set_new(o, "mm_users", int_or_null(f->mm_users));
-	json_object_set_new(o, "mm_count", int_or_null(f->mm_count));
-	json_object_set_new(o, "uffd", json_string(fl_uffd_name(f->uffd)));
-	json_object_set_new(o, "vmas_locked", json_integer(f->vmas_locked));
-	json_object_set_new(o, "vmas_copied", json_integer(f->vmas_copied));
-	json_object_set_new(o, "window_ns", json_integer((json_int_t)f->window_ns));
-	json_object_set_new(o, "lock_wait_ns", json_integer((json_int_t)f->lock_wait_ns));
-	json_object_set_new(o, "tier", json_string(fl_tier_name(f->tier)));
-	json_object_set_new(o, "partial", json_boolean(f->partial));
-	json_object_set_new(o, "aborted", json_boolean(fl_fork_aborted(f)));
-	json_object_set_new(o, "lost_events", json_boolean(f->lost_events));
-	{
-		static const char *quality[] = { "unknown", "estimated", "exact" };
-		json_t *vk = json_object();
-
-		json_object_set_new(vk, "quality", json_string(quality[f->kinds.quality]));
-		json_object_set_new(vk, "shared", int_or_null(f->kinds.shared));
-		json_object_set_new(vk, "anon", int_or_null(f->kinds.anon));
-		json_object_set_new(vk, "cow", int_or_null(f->kinds.cow));
-		json_object_set_new(vk, "special", int_or_null(f->kinds.special));
-		json_object_set_new(o, "vma_kinds", vk);
-	}
-	for (i = 0; i < f->nr_detail; i++)
-		json_array_append_new(acc, accessor_obj(&f->accessor[i]));
-	for (k = 0; k < FL_ACC_NR; k++)
-		json_object_set_new(kinds, fl_access_name(k), json_integer(f->accessors_by_kind[k]));
-	json_object_set_new(o, "concurrent", acc);
-	json_object_set_new(o, "concurrent_count", json_integer(f->nr_accessors));
-	json_object_set_new(o, "concurrent_by_kind", kinds);
-	json_object_set_new(o, "blocked_ns", json_integer((json_int_t)f->blocked_ns));
-	if (f->kprobe) {
-		json_t *waits = json_array();
-
-		for (i = 0; i < f->nr_vma_waits; i++)
-			json_array_append_new(waits, json_integer((json_int_t)f->vma_wait_ns[i]));
-		json_object_set_new(o, "kprobe", json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:o}",
-			"dup_mmap_ret", f->dup_mmap_ret, "parent_vma_locks", (int)f->parent_locks,
-			"child_vma_locks", (int)f->child_locks, "rcu_fallbacks", (int)f->rcu_fallbacks,
-			"vma_lock_waits", (int)f->nr_vma_waits,
-			"vma_lock_wait_total_ns", (json_int_t)f->vma_wait_total_ns,
-			"vma_lock_wait_max_ns", (json_int_t)f->vma_wait_max_ns,
-			"vma_lock_wait_ns", waits));
-	} else {
-		json_object_set_new(o, "kprobe", json_null());
-	}
-	if (d) {
-		json_t *pol = json_object();
-		int p;
-
-		for (p = 0; p < set->nr; p++)
-			json_object_set_new(pol, set->v[p].p->name, json_pack(
-				"{s:s,s:I,s:b,s:s}", "decision", fl_decision_name(d[p].decision),
-				"skipped_locks", (json_int_t)d[p].skipped_locks,
-				"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety)));
-		json_object_set_new(o, "policies", pol);
-	} else {
-		json_object_set_new(o, "policies", json_null());
-	}
-	return o;
+	return members_obj(fl_json_fork, f, fork_hand, &fa);
 }
 
 static void *json_begin(const struct fl_render_opts *opts)
@@ -152,7 +222,7 @@ static void *json_begin(const struct fl_render_opts *opts)
 		return NULL;
 	c->opts = *opts;
 	c->first = true;
-	fprintf(opts->out, "{\n\"schema\": \"%s\"", SCHEMA);
+	fprintf(opts->out, "{\n\"schema\": \"%s\"", FL_REPORT_SCHEMA);
 	if (opts->forks)
 		fprintf(opts->out, ",\n\"forks\": [");
 	return c;
@@ -179,33 +249,26 @@ static json_t *pct(const struct fl_pct *p)
 			 "max", (json_int_t)p->max);
 }
 
-static json_t *trace_obj(const struct fl_trace_info *t)
+static void trace_hand(json_t *o, const char *key, const void *arg)
 {
-	json_t *o = json_object(), *missing = json_array();
+	const struct fl_trace_info *t = arg;
+	json_t *missing;
 	int i;
 
-	json_object_set_new(o, "file", jstr(t->path));
-	json_object_set_new(o, "kernel", jstr(t->kernel));
-	json_object_set_new(o, "tier", json_string(fl_tier_name(t->tier)));
-	json_object_set_new(o, "events", json_integer((json_int_t)t->events));
-	json_object_set_new(o, "lost_events", json_integer((json_int_t)fl_trace_lost(t)));
-	json_object_set_new(o, "lost_events_unknown", json_boolean(t->lost_unknown));
-	json_object_set_new(o, "unknown_events", json_integer((json_int_t)t->unknown_events));
-	json_object_set_new(o, "duration_ns", json_integer((json_int_t)t->duration_ns));
-	json_object_set_new(o, "file_version", json_integer(t->file_version));
-	json_object_set_new(o, "cpus", json_integer(t->nr_cpus));
-	json_object_set_new(o, "clock", jstr(t->clock));
-	json_object_set_new(o, "snapshot", json_boolean(t->has_snapshot));
-	json_object_set_new(o, "command", t->command[0] ? jstr(t->command) : json_null());
-	json_object_set_new(o, "record_command", t->record_command[0] ? jstr(t->record_command) :
-			    json_null());
-	json_object_set_new(o, "vma_locks", json_boolean(t->vma_locks));
-	json_object_set_new(o, "fn_unresolved", json_boolean(t->fn_unresolved));
-	json_object_set_new(o, "probes", t->probes[0] ? jstr(t->probes) : json_null());
+	if (!strcmp(key, "lost_events")) {
+		json_object_set_new(o, key, json_integer((json_int_t)fl_trace_lost(t)));
+		return;
+	}
+	/* "missing_events" */
+	missing = json_array();
 	for (i = 0; i < t->nr_missing; i++)
 		json_array_append_new(missing, json_string(t->missing[i]));
-	json_object_set_new(o, "missing_events", missing);
-	return o;
+	json_object_set_new(o, key, missing);
+}
+
+static json_t *trace_obj(const struct fl_trace_info *t)
+{
+	return members_obj(fl_json_trace, t, trace_hand, t);
 }
 
 static json_t *kprobe_obj(const struct fl_summary *s)

@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reading forklock's own JSON reports (schema forklock-report/1) back:
- * compare takes one on either side, merge sums many.  A fork of the
- * "forks" array becomes the struct fl_fork replay made (what the JSON
- * renderer prints of it), a trace of "traces" its struct fl_trace_info.
+ * forklock's JSON report (schema forklock-report/1,
+ * docs/forklock-report.schema.json): written by json-write.c (the "json"
+ * renderer) and read back here (json-read.c) by compare, which takes one
+ * on either side, and merge, which sums many.  A fork of the "forks"
+ * array becomes the struct fl_fork replay made, a trace of "traces" its
+ * struct fl_trace_info.
  *
- * Every function that fails prints one error line naming the file and
- * returns an FL_EXIT_* code.
+ * The members of a fork, an accessor, a fork's VMA kinds and a trace are
+ * listed once (json.c), in the order they are written: the writer writes
+ * what the lists say, the reader reads by them.  What is not a plain
+ * value of its C struct (marked FL_J_HAND) each side does by hand, at
+ * that place.
+ *
+ * Every reading function that fails prints one error line naming the file
+ * and returns an FL_EXIT_* code.
  */
-#ifndef FORKLOCK_JREPORT_H
-#define FORKLOCK_JREPORT_H
+#ifndef FORKLOCK_REPORT_JSON_H
+#define FORKLOCK_REPORT_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +30,33 @@
 #include "report/summary.h"
 
 #define FL_REPORT_SCHEMA "forklock-report/1"
+
+enum fl_jtype {
+	FL_J_INT,	/* an integer member, of its size and signedness */
+	FL_J_INT_NULL,	/* ... null when negative (read: null or absent is -1) */
+	FL_J_BOOL,
+	FL_J_STR,	/* a char[] member (bytes that are not UTF-8 become '?') */
+	FL_J_STR_NULL,	/* ... null when empty */
+	FL_J_PTR,	/* a pointer value: "0x..." */
+	FL_J_NAME,	/* an enum, by its name */
+	FL_J_HAND,	/* written and read by hand, at this place */
+};
+
+struct fl_jmember {
+	const char *key;
+	enum fl_jtype type;
+	size_t off, size;		/* the member in its C struct */
+	bool is_signed;
+	const char *(*name)(int);	/* FL_J_NAME: the names, */
+	int nr_names;			/* how many there are, */
+	int absent;			/* and the value a report without the member means */
+};
+
+/* Each list ends with a NULL key. */
+extern const struct fl_jmember fl_json_fork[];		/* struct fl_fork */
+extern const struct fl_jmember fl_json_kinds[];		/* struct fl_vma_kinds */
+extern const struct fl_jmember fl_json_accessor[];	/* struct fl_accessor */
+extern const struct fl_jmember fl_json_trace[];		/* struct fl_trace_info */
 
 /* 1: @path starts like JSON ('{'), 0: it does not, -1: cannot be read (errno). */
 int fl_jreport_sniff(const char *path);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <endian.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	d->kind_of = calloc(d->max_id + 1, 1);
 	if (!d->kind_of) {
 		snprintf(why, len, "out of memory");
+		errno = ENOMEM;
 		return -1;
 	}
 	for (i = 0; all && (int)i < n; i++)
@@ -137,6 +139,7 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 			if (spec->replay == FL_REPLAY_REQUIRED) {
 				snprintf(why, len, "the trace has no %s:%s events (it was not recorded "
 					 "with forklock's event set)", spec->system, spec->name);
+				errno = EPROTO;
 				return -1;
 			}
 			continue;
@@ -158,6 +161,7 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 		if (e && !find_field(e, fields[i].name, (struct fl_field *)((char *)d + fields[i].off))) {
 			snprintf(why, len, "unknown layout of %s:%s: no field '%s'",
 				 e->system, e->name, fields[i].name);
+			errno = EPROTO;
 			return -1;
 		}
 	}

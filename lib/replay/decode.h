@@ -51,7 +51,8 @@ struct fl_decoder {
 
 /*
  * Build the decoder for @tep.  Returns 0, or -1 with @why set to a one-line
- * reason when a fork-window event or one of its fields is missing.
+ * reason: errno EPROTO when a fork-window event or one of its fields is
+ * missing, ENOMEM when memory ran out.
  */
 int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, size_t len);
 void fl_decoder_free(struct fl_decoder *d);

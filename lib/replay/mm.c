@@ -10,9 +10,9 @@
 
 #include "replay/replay-int.h"
 
-struct fl_mm *mm_new(void)
+struct fl_mm *mm_new(struct replay *rp)
 {
-	return calloc(1, sizeof(struct fl_mm));
+	return replay_calloc(rp, 1, sizeof(struct fl_mm));
 }
 
 void mm_put(struct replay *rp, struct fl_mm *mm)
@@ -37,7 +37,7 @@ void mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr)
 	if (old && old != mm)
 		old->ptr = 0;	/* that mm is gone: its pointer was reused */
 	mm->ptr = ptr;
-	u64map_put(&rp->mms, ptr, mm);
+	replay_map_put(rp, &rp->mms, ptr, mm);
 }
 
 void mm_retire_ptr(struct replay *rp, uint64_t ptr)
@@ -78,7 +78,7 @@ void mm_mmap_shared(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t
 			mm->kinds.quality = FL_KINDS_UNKNOWN;
 			return;
 		}
-		n = realloc(mm->shared_ranges, alloc * sizeof(*n));
+		n = replay_realloc(rp, mm->shared_ranges, alloc, sizeof(*n));
 		if (!n)
 			return;
 		mm->shared_ranges = n;

@@ -24,13 +24,13 @@ struct task *model_task(struct replay *rp, int pid)
 
 	if (t)
 		return t;
-	t = calloc(1, sizeof(*t));
+	t = replay_calloc(rp, 1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->pid = pid;
 	t->tgid = -1;
 	t->acc_idx = -1;
-	if (u64map_put(&rp->tasks, (uint64_t)pid + 1, t) < 0) {
+	if (replay_map_put(rp, &rp->tasks, (uint64_t)pid + 1, t) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -77,10 +77,10 @@ struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_
 
 	if (kthread) {
 		/* no mm: its tasks get mm NULL and kthread set */
-		u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, (void *)1);
+		replay_map_put(rp, &rp->snap_mms, (uint64_t)tgid + 1, (void *)1);
 		return NULL;
 	}
-	mm = mm_new();
+	mm = mm_new(rp);
 	if (!mm)
 		return NULL;
 	mm->users_known = true;
@@ -91,7 +91,7 @@ struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_
 	old = u64map_get(&rp->snap_mms, (uint64_t)tgid + 1);
 	if (old && old != (void *)1)
 		mm_put(rp, old);	/* the same process twice: the last line counts */
-	u64map_put(&rp->snap_mms, (uint64_t)tgid + 1, mm);
+	replay_map_put(rp, &rp->snap_mms, (uint64_t)tgid + 1, mm);
 	return mm;
 }
 
@@ -169,7 +169,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		model_mm_join(rp, c, NULL);
 		return;
 	}
-	mm = mm_new();
+	mm = mm_new(rp);
 	if (!mm)
 		return;
 	mm->users_known = true;
@@ -178,7 +178,8 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		mm->kinds = parent->mm->kinds;
 		/* the child has the same mappings: same ranges */
 		if (parent->mm->nr_shared) {
-			mm->shared_ranges = malloc(parent->mm->nr_shared * sizeof(struct fl_range));
+			mm->shared_ranges = replay_realloc(rp, NULL, parent->mm->nr_shared,
+							   sizeof(struct fl_range));
 			if (mm->shared_ranges) {
 				memcpy(mm->shared_ranges, parent->mm->shared_ranges,
 				       parent->mm->nr_shared * sizeof(struct fl_range));
@@ -225,7 +226,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 			if (gone && gone != old)
 				task_drop(rp, gone);	/* its holds ended (win_task_gone()) */
 			old->pid = pid;
-			u64map_put(&rp->tasks, (uint64_t)pid + 1, old);
+			replay_map_put(rp, &rp->tasks, (uint64_t)pid + 1, old);
 		}
 	}
 	t = model_task(rp, pid);
@@ -235,7 +236,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 		uffd_exec(rp, t->tgid);
 	else
 		t->tgid = pid;
-	mm = mm_new();
+	mm = mm_new(rp);
 	if (mm) {
 		mm->users_known = true;
 		mm->uffd = FL_UFFD_NONE;

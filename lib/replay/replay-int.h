@@ -14,6 +14,9 @@
 #include "replay/replay.h"
 #include "replay/u64map.h"
 
+#include <stdint.h>
+#include <stdlib.h>
+
 struct task;
 struct fork_rec;
 
@@ -126,7 +129,41 @@ struct replay {
 	uint64_t last_fn;
 	int last_fn_store;
 	struct fl_release release;	/* pages of the trace we are done with */
+	bool nomem;			/* memory ran out: the replay ends with an error */
 };
+
+/*
+ * Every allocation of the replay goes through these: when memory runs out
+ * the replay is marked (rp->nomem), the event loop stops at that record and
+ * fl_replay_file() fails with one line.  A fork, a task, an accessor is
+ * never dropped silently.
+ */
+static inline void *replay_calloc(struct replay *rp, size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		rp->nomem = true;
+	return p;
+}
+
+static inline void *replay_realloc(struct replay *rp, void *old, size_t n, size_t size)
+{
+	void *p = n && size <= SIZE_MAX / n ? realloc(old, n * size) : NULL;
+
+	if (!p)
+		rp->nomem = true;
+	return p;
+}
+
+static inline int replay_map_put(struct replay *rp, struct u64map *m, uint64_t key, void *val)
+{
+	if (u64map_put(m, key, val) < 0) {
+		rp->nomem = true;
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * The calls go one way: replay.c -> snapshot.c, window.c -> model.c ->
@@ -135,7 +172,7 @@ struct replay {
  */
 
 /* mm.c: address spaces */
-struct fl_mm *mm_new(void);
+struct fl_mm *mm_new(struct replay *rp);
 void mm_put(struct replay *rp, struct fl_mm *mm);
 void mm_learn_ptr(struct replay *rp, struct fl_mm *mm, uint64_t ptr);
 void mm_retire_ptr(struct replay *rp, uint64_t ptr);		/* exit_mmap */

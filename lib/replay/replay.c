@@ -5,6 +5,7 @@
  * to the snapshot reader (snapshot.c), the model (model.c, uffd.c, mm.c)
  * and the fork windows (window.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	if (kind == FL_EV_PRINT) {
 		fl_field_str(d, rec, &d->print_buf, buf, sizeof(buf));
 		snapshot_print(rp, pid, buf);
-		return 0;
+		return rp->nomem ? -1 : 0;
 	}
 	if (pid <= 0)
 		return 0;
@@ -318,7 +319,7 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	default:
 		break;
 	}
-	return 0;
+	return rp->nomem ? -1 : 0;	/* out of memory: stop here, fl_replay_file() says so */
 }
 
 static bool release_at_least(const char *rel, int major, int minor)
@@ -345,9 +346,11 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	if (ret)
 		return ret;
 	if (fl_decoder_init(&rp.dec, tracecmd_get_tep(handle), why, sizeof(why)) < 0) {
+		int code = errno == ENOMEM ? FL_EXIT_FAILURE : FL_EXIT_LAYOUT;
+
 		fl_decoder_free(&rp.dec);
 		tracecmd_close(handle);
-		return fl_err(FL_EXIT_LAYOUT, "%s: %s", path, why);
+		return fl_err(code, "%s: %s", path, why);
 	}
 	for (k = 0; k < FL_EV_NR; k++)
 		if (fl_events[k].replay == FL_REPLAY_NAMED && rp.dec.ids[k] < 0 &&
@@ -381,6 +384,8 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	model_free(&rp);
 	fl_decoder_free(&rp.dec);
 	tracecmd_close(handle);
+	if (rp.nomem)
+		return fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
 	if (ret < 0)
 		return fl_err(FL_EXIT_FORMAT, "%s: libtracecmd stopped before the end of the events "
 			      "(corrupt data, or out of memory)", path);

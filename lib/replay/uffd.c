@@ -61,8 +61,8 @@ static struct fdtab *fdtab(struct replay *rp, int tgid, bool create)
 
 	if (tab || !create)
 		return tab;
-	tab = calloc(1, sizeof(*tab));
-	if (tab && u64map_put(&rp->fdtabs, (uint64_t)tgid + 1, tab) < 0) {
+	tab = replay_calloc(rp, 1, sizeof(*tab));
+	if (tab && replay_map_put(rp, &rp->fdtabs, (uint64_t)tgid + 1, tab) < 0) {
 		free(tab);
 		tab = NULL;
 	}
@@ -117,7 +117,7 @@ static void add_fd(struct replay *rp, int tgid, int fd, bool cloexec, struct uff
 	} else {
 		if (tab->nr == tab->alloc) {
 			int alloc = tab->alloc ? tab->alloc * 2 : 4;
-			struct uffd_fd *n = realloc(tab->fds, alloc * sizeof(*n));
+			struct uffd_fd *n = replay_realloc(rp, tab->fds, alloc, sizeof(*n));
 
 			if (!n)
 				return;
@@ -132,9 +132,9 @@ static void add_fd(struct replay *rp, int tgid, int fd, bool cloexec, struct uff
 	ctx->fds++;
 }
 
-static struct uffd_ctx *ctx_new(struct fl_mm *owner)
+static struct uffd_ctx *ctx_new(struct replay *rp, struct fl_mm *owner)
 {
-	struct uffd_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct uffd_ctx *ctx = replay_calloc(rp, 1, sizeof(*ctx));
 
 	if (ctx)
 		ctx_owner_set(ctx, owner);
@@ -147,14 +147,14 @@ void uffd_created(struct replay *rp, struct task *t, int fd, bool cloexec)
 
 	if (t->tgid <= 0)
 		return;
-	ctx = ctx_new(t->mm);
+	ctx = ctx_new(rp, t->mm);
 	if (ctx)
 		add_fd(rp, t->tgid, fd, cloexec, ctx);
 }
 
 void uffd_snapshot_fd(struct replay *rp, int tgid, struct fl_mm *owner, int fd)
 {
-	struct uffd_ctx *ctx = ctx_new(owner);
+	struct uffd_ctx *ctx = ctx_new(rp, owner);
 
 	if (ctx)
 		add_fd(rp, tgid, fd, false, ctx);
@@ -178,7 +178,7 @@ void uffd_learn_owner(struct replay *rp, int tgid, int fd, struct fl_mm *owner)
 		return;
 	}
 	/* a uffd that reached this process unseen (SCM_RIGHTS, pidfd_getfd) */
-	ctx = ctx_new(owner);
+	ctx = ctx_new(rp, owner);
 	if (ctx)
 		add_fd(rp, tgid, fd, false, ctx);
 }

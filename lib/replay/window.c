@@ -52,7 +52,7 @@ static void rec_put(struct replay *rp, struct fork_rec *rec)
 
 static void hold_open(struct replay *rp, struct task *t, uint64_t mm, uint64_t ts)
 {
-	struct fork_rec *rec = calloc(1, sizeof(*rec));
+	struct fork_rec *rec = replay_calloc(rp, 1, sizeof(*rec));
 
 	if (!rec)
 		return;
@@ -64,7 +64,7 @@ static void hold_open(struct replay *rp, struct task *t, uint64_t mm, uint64_t t
 	t->win_acquired = ts;
 	t->win_start = t->lock_start_mm == mm ? t->lock_start_ts : ts;
 	t->lock_start_mm = 0;
-	u64map_put(&rp->windows, mm, t);
+	replay_map_put(rp, &rp->windows, mm, t);
 	if (t->mm && (!t->mm->ptr || t->mm->ptr == mm))
 		t->mm->window = t;
 }
@@ -362,7 +362,7 @@ void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool writ
 		return;
 	}
 	{
-		struct fork_rec *rec = calloc(1, sizeof(*rec));
+		struct fork_rec *rec = replay_calloc(rp, 1, sizeof(*rec));
 
 		t->lock_seen = true;
 		if (!rec)
@@ -527,7 +527,7 @@ void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts)
 	wait = ts - t->vsw_ts;
 	if (rec->f.nr_vma_waits == rec->alloc_waits) {
 		uint32_t alloc = rec->alloc_waits ? rec->alloc_waits * 2 : 64;
-		uint64_t *n = realloc(rec->waits, alloc * sizeof(*n));
+		uint64_t *n = replay_realloc(rp, rec->waits, alloc, sizeof(*n));
 
 		if (!n)
 			return;

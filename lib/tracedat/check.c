@@ -8,6 +8,8 @@
  *     hang there refuses the file; for version 7 (sections, compression:
  *     not walked here) the child also reads every event;
  *   - every event at least as long as its format's fixed fields.
+ * This file walks the sections; the options are check-options.c's, the
+ * pages and event lengths check-pages.c's.
  * What is refused gets one reason (fl_tdcheck.why) for the error line.
  */
 #include <errno.h>
@@ -25,25 +27,6 @@
 #include "tracedat/check.h"
 #include "tracedat/format.h"
 #include "tracedat/tracedat-local.h"
-
-/*
- * libtracecmd 3.1.6 trusts the file: a CPU whose first page it cannot load
- * makes tracecmd_open() fail half way and then crash in its own
- * tracecmd_close() (lists of the later CPUs not set up), and
- * libtraceevent's kbuffer walks a page by the lengths written in it, past
- * the page or back onto the same event for ever.  So everything it will
- * read blindly is checked here first, within the limits of format.h.
- */
-struct cursor {
-	struct fl_cursor cur;	/* the file, in its byte order; why -> p->why */
-	bool has_clock;		/* a TRACECLOCK option: its text follows the CPU offsets */
-	uint16_t *shortest;	/* event id -> shortest payload in the data, 0: none */
-	uint16_t *need;		/* event id -> bytes its format's fixed fields span, 0: no format */
-	uint8_t *after_loss;	/* event id -> 1: first event of a page with lost events */
-	const struct stat *st;
-	bool header_only;	/* the wrong-endian guess: sections, no pages or open */
-	struct fl_tdcheck *p;
-};
 
 /*
  * The pages and libtracecmd's open are checked once per file and process:
@@ -88,27 +71,7 @@ static void remember_checked(const struct stat *st)
 	k->ctim = st->st_ctim;
 }
 
-static void cpustat(struct fl_tdcheck *p, const char *text)
-{
-	static const char *keys[] = { "overrun:", "commit overrun:", "dropped events:" };
-	size_t i;
-
-	p->has_cpustat = true;
-	for (i = 0; i < 3; i++) {
-		const char *v = strstr(text, keys[i]);
-
-		/* "overrun:" also matches inside "commit overrun:" */
-		if (i == 0)
-			while (v && v > text && v[-1] != '\n')
-				v = strstr(v + 1, keys[i]);
-		if (v)
-			p->overrun += strtoull(v + strlen(keys[i]), NULL, 10);
-	}
-}
-
-static int corrupt(struct cursor *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int corrupt(struct cursor *c, const char *fmt, ...)
+int td_corrupt(struct td_walk *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -119,145 +82,24 @@ static int corrupt(struct cursor *c, const char *fmt, ...)
 }
 
 /*
- * What libtracecmd 3.1.6 (handle_options()) does with an option's data
- * without looking: strdup()s or strtoll()s the text ones, writes
- * buf[size - 1] of CPUSTAT, reads an int of CPUCOUNT, and trusts the
- * counts of TIME_SHIFT and GUEST (a negative one indexes before its array).
- */
-static int check_option(struct cursor *c, uint16_t id, const char *buf, uint32_t size)
-{
-	/*
-	 * XXX ids 3 and 7 are named the wrong way round here (trace-cmd and
-	 * format.h: 3 BUFFER, 7 OFFSET), and 15 is STRINGS, not BUFFER_TEXT
-	 * (22): the names, and the 8-byte offset before a buffer's name, stay
-	 * as tests/fuzz/test_robust.py pins them until that is fixed on its own.
-	 */
-	static const char *const text[] = {
-		[TRACEDAT_OPT_DATE] = "DATE", [3] = "OFFSET",
-		[TRACEDAT_OPT_TRACECLOCK] = "TRACECLOCK", [TRACEDAT_OPT_UNAME] = "UNAME",
-		[TRACEDAT_OPT_HOOK] = "HOOK", [7] = "BUFFER", [TRACEDAT_OPT_VERSION] = "VERSION",
-		[TRACEDAT_OPT_PROCMAPS] = "PROCMAPS", [15] = "BUFFER_TEXT",
-	};
-	uint32_t n, i, count, left;
-	size_t len;
-
-	if (id < sizeof(text) / sizeof(text[0]) && text[id]) {
-		bool named_buffer = id == 7 || id == 15;	/* u64 offset, then the name */
-		const char *str = named_buffer ? buf + 8 : buf;
-		uint32_t room = named_buffer ? (size >= 8 ? size - 8 : 0) : size;
-
-		if (!room || !memchr(str, '\0', room))
-			return corrupt(c, "option %u (%s) is not a terminated string", id, text[id]);
-		return 0;
-	}
-	switch (id) {
-	case TRACEDAT_OPT_CPUSTAT:
-		if (!size)
-			return corrupt(c, "an empty CPUSTAT option");
-		break;
-	case TRACEDAT_OPT_CPUCOUNT:
-		if (size < 4)
-			return corrupt(c, "a CPUCOUNT option of %u bytes", size);
-		break;
-	case TRACEDAT_OPT_TIME_SHIFT:	/* id, flags, cpus, per cpu: count, 3 x count u64 */
-		if (size < 16)
-			break;	/* ignored by libtracecmd */
-		n = fl_get_u32(buf + 12, c->cur.swap);
-		left = size - 16;
-		for (i = 0; i < n; i++) {
-			if (left < 4)
-				return corrupt(c, "the TIME_SHIFT option is cut short");
-			count = fl_get_u32(buf + size - left, c->cur.swap);
-			left -= 4;
-			if (count > left / 24)
-				return corrupt(c, "the TIME_SHIFT option is cut short");
-			left -= count * 24;
-		}
-		break;
-	case TRACEDAT_OPT_GUEST:	/* name, u64 trace id, vcpus, per vcpu: cpu, pid */
-		len = strnlen(buf, size);
-		if (len == size || size - len - 1 < 12)
-			return corrupt(c, "the GUEST option is cut short");
-		left = size - (uint32_t)len - 1 - 12;
-		n = fl_get_u32(buf + len + 1 + 8, c->cur.swap);
-		if (n > left / 8)
-			return corrupt(c, "the GUEST option is cut short");
-		for (i = 0; i < n; i++) {
-			uint32_t cpu = fl_get_u32(buf + len + 1 + 12 + i * 8, c->cur.swap);
-
-			if (cpu >= n)
-				return corrupt(c, "the GUEST option names vCPU %d of %u", (int)cpu, n);
-		}
-		break;
-	}
-	return 0;
-}
-
-static int options(struct cursor *c)
-{
-	for (;;) {
-		uint16_t id;
-		uint32_t size;
-		char *buf;
-		int ret;
-
-		if (fl_cursor_u16(&c->cur, &id, "option id") < 0)
-			return -1;
-		if (!id)
-			return 0;
-		if (fl_cursor_u32(&c->cur, &size, "option size") < 0)
-			return -1;
-		if (fl_cursor_need(&c->cur, size, "option data") < 0)
-			return -1;
-		if (id == TRACEDAT_OPT_TRACECLOCK)
-			c->has_clock = true;
-		buf = calloc(1, (size_t)size + 1);
-		if (!buf)
-			return corrupt(c, "out of memory");
-		if (fl_cursor_read(&c->cur, buf, size, "option data") < 0) {
-			free(buf);
-			return -1;
-		}
-		ret = check_option(c, id, buf, size);
-		if (ret < 0) {
-			free(buf);
-			return ret;
-		}
-		if (id == TRACEDAT_OPT_CPUSTAT) {
-			cpustat(c->p, buf);
-		} else if (id == TRACEDAT_OPT_UNAME) {
-			snprintf(c->p->uname, sizeof(c->p->uname), "%s", buf);
-		} else if (id == TRACEDAT_OPT_TRACECLOCK) {
-			char *o = strchr(buf, '['), *e = o ? strchr(o, ']') : NULL;
-
-			if (o && e)
-				snprintf(c->p->clock, sizeof(c->p->clock), "%.*s",
-					 (int)(e - o - 1), o + 1);
-		}
-		free(buf);
-	}
-}
-
-
-/*
  * events/header_page as libtraceevent parses it.  libtracecmd loads no page
  * without an 8-byte timestamp field, and an empty header_page means a
  * pre-2.6.31 ring buffer whose pages kbuffer reads in the old layout.
  * The sub-buffer it describes must be the page size of the file.
  */
-static int check_header_page(struct cursor *c, uint64_t size)
+static int check_header_page(struct td_walk *c, uint64_t size)
 {
 	struct tep_handle *tep;
 	int ts_size, subbuf;
 	char *buf;
 
 	if (!size)
-		return corrupt(c, "the header_page is empty (a ring buffer older than Linux 2.6.31?)");
+		return td_corrupt(c, "the header_page is empty (a ring buffer older than Linux 2.6.31?)");
 	if (size > TRACEDAT_MAX_HEADER)
-		return corrupt(c, "a header_page of %" PRIu64 " bytes", size);
+		return td_corrupt(c, "a header_page of %" PRIu64 " bytes", size);
 	buf = malloc(size + 1);
 	if (!buf)
-		return corrupt(c, "out of memory");
+		return td_corrupt(c, "out of memory");
 	if (fl_cursor_read(&c->cur, buf, size, "header_page") < 0) {
 		free(buf);
 		return -1;
@@ -266,7 +108,7 @@ static int check_header_page(struct cursor *c, uint64_t size)
 	tep = tep_alloc();
 	if (!tep) {
 		free(buf);
-		return corrupt(c, "out of memory");
+		return td_corrupt(c, "out of memory");
 	}
 	tep_set_loglevel(TEP_LOG_NONE);
 	tep_parse_header_page(tep, buf, size, c->p->long_size);
@@ -275,9 +117,9 @@ static int check_header_page(struct cursor *c, uint64_t size)
 	tep_free(tep);
 	free(buf);
 	if (ts_size != 8)
-		return corrupt(c, "the header_page has no 8-byte timestamp field");
+		return td_corrupt(c, "the header_page has no 8-byte timestamp field");
 	if ((uint32_t)subbuf != c->p->page_size)
-		return corrupt(c, "page size %u, but the header_page describes %d-byte pages",
+		return td_corrupt(c, "page size %u, but the header_page describes %d-byte pages",
 			       c->p->page_size, subbuf);
 	return 0;
 }
@@ -289,14 +131,14 @@ static int check_header_page(struct cursor *c, uint64_t size)
  * it read past the end of the text, and it looks for a '\n' two bytes
  * before the end of the format, before the start of a shorter one.
  */
-static int check_printk(struct cursor *c, uint32_t size)
+static int check_printk(struct td_walk *c, uint32_t size)
 {
 	char *buf, *line, *next = NULL, *fmt = NULL, *f;
 	int nr = 0, ret = 0;
 
 	buf = malloc((size_t)size + 1);
 	if (!buf)
-		return corrupt(c, "out of memory");
+		return td_corrupt(c, "out of memory");
 	if (fl_cursor_read(&c->cur, buf, size, "printk_formats") < 0) {
 		free(buf);
 		return -1;
@@ -307,7 +149,7 @@ static int check_printk(struct cursor *c, uint32_t size)
 		if (!strtok_r(line, ":", &fmt))
 			break;		/* where libtraceevent stops too */
 		if (!*fmt) {
-			ret = corrupt(c, "printk_formats line %d has no format after its address", nr);
+			ret = td_corrupt(c, "printk_formats line %d has no format after its address", nr);
 			break;
 		}
 		/* tep_register_print_string(): skips one byte and a quote, then
@@ -316,124 +158,12 @@ static int check_printk(struct cursor *c, uint32_t size)
 		if (*f == '"')
 			f++;
 		if (strlen(f) < 3) {
-			ret = corrupt(c, "printk_formats line %d has a format too short to read", nr);
+			ret = td_corrupt(c, "printk_formats line %d has a format too short to read", nr);
 			break;
 		}
 	}
 	free(buf);
 	return ret;
-}
-
-/*
- * An event's payload is read by field offsets from its format, by forklock
- * and by libtraceevent (tep_print_event() checks nothing): the fixed part
- * must be there.  The formats are known only after try_open(): here the
- * shortest event of each id is noted, check_lengths() compares.
- */
-static inline int check_event(struct cursor *c, int cpu, uint64_t at, uint32_t off,
-			      const uint8_t *payload, uint32_t len, bool first_after_loss)
-{
-	uint16_t id;
-
-	if (len < 8)
-		return corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event of %u bytes "
-			       "at +%u, shorter than the common fields", cpu, at, len, off);
-	id = fl_get_u16(payload, c->cur.swap);
-	if (len > UINT16_MAX)
-		len = UINT16_MAX;
-	if (!c->shortest[id] || len < c->shortest[id])
-		c->shortest[id] = (uint16_t)len;
-	if (first_after_loss)
-		c->after_loss[id] = 1;
-	return 0;
-}
-
-/* After try_open(): is every event as long as its format says? */
-static int check_lengths(struct cursor *c)
-{
-	uint32_t id;
-
-	for (id = 0; id <= TRACEDAT_MAX_EVENT_ID; id++) {
-		if (c->shortest[id] && c->need[id] > c->shortest[id])
-			return corrupt(c, "events of id %u have %u bytes, their format has fields "
-				       "up to byte %u", id, c->shortest[id], c->need[id]);
-		/* libtracecmd 3.1.6 looks up the event of a record that follows
-		 * lost events, and ends the whole iteration if it has no format */
-		if (c->after_loss[id] && !c->need[id])
-			return corrupt(c, "events were lost before an event of id %u, which has "
-				       "no format", id);
-	}
-	return 0;
-}
-
-/*
- * One ring-buffer page as libtraceevent's kbuffer walks it (kbuffer-parse.c,
- * translate_data()): every word it reads must be inside the page, every
- * event inside the page's data (commit bytes), and every step must move
- * forward.  @at is the page's offset in the file, for the message.
- */
-static int check_page(struct cursor *c, int cpu, const uint8_t *page, uint64_t at)
-{
-	uint32_t page_size = c->p->page_size, hdr = 8 + c->p->long_size;
-	uint64_t commit = fl_get_long(page + 8, c->p->long_size, c->cur.swap);
-	uint32_t size = commit & TRACEDAT_RB_COMMIT_MASK, idx = 0;
-	bool first = (commit & TRACEDAT_RB_MISSED_EVENTS) != 0;
-
-	if (size > page_size - hdr)
-		return corrupt(c, "CPU %d: the page at offset %" PRIu64 " says it holds %u bytes "
-			       "of events, it has room for %u", cpu, at, size, page_size - hdr);
-	if ((commit & TRACEDAT_RB_MISSED_EVENTS) && (commit & TRACEDAT_RB_MISSED_STORED) &&
-	    size + c->p->long_size > page_size - hdr)
-		return corrupt(c, "CPU %d: the page at offset %" PRIu64 " has its lost-event count "
-			       "outside the page", cpu, at);
-	while (idx < size) {
-		const uint8_t *e = page + hdr + idx;
-		uint32_t h, type_len, len;
-		uint64_t next;
-
-		/* kbuffer reads the header, and for most types the word after it */
-		if ((uint64_t)hdr + idx + 8 > page_size)
-			goto past;
-		h = fl_get_u32(e, c->cur.swap);
-		type_len = c->p->big_endian ? h >> 27 : h & 31;
-		switch (type_len) {
-		case 29:	/* padding: the word after the header is its length */
-			next = (uint64_t)idx + 4 + fl_get_u32(e + 4, c->cur.swap);
-			break;
-		case 30:	/* time extend */
-		case 31:	/* absolute time stamp */
-			next = (uint64_t)idx + 8;
-			break;
-		case 0:		/* length (+4) in the word after the header */
-			len = fl_get_u32(e + 4, c->cur.swap);
-			if (len < 4)
-				return corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event "
-					       "of length %u at +%u", cpu, at, len, hdr + idx);
-			next = (uint64_t)idx + 8 + (((uint64_t)len - 4 + 3) & ~3ULL);
-			if (next > size || len > INT32_MAX)
-				goto past;
-			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8),
-					first) < 0)
-				return -2;
-			first = false;
-			break;
-		default:
-			next = (uint64_t)idx + 4 + type_len * 4;
-			if (next > size)
-				goto past;
-			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4, first) < 0)
-				return -2;
-			first = false;
-			break;
-		}
-		if (next <= idx)
-			goto past;
-		idx = next > size ? size : (uint32_t)next;
-	}
-	return 0;
-past:
-	return corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event at +%u that runs "
-		       "past its %u bytes of data", cpu, at, hdr + idx, size);
 }
 
 /*
@@ -441,48 +171,16 @@ past:
  * fails, the file is refused.  It also gives, for every event format, how
  * many bytes its fixed fields span (c->need), for check_lengths().
  */
-static int try_open(struct cursor *c)
+static int try_open(struct td_walk *c)
 {
 	c->need = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->need));
 	if (!c->need)
-		return corrupt(c, "out of memory");
+		return td_corrupt(c, "out of memory");
 	return fl_sandbox_open(c->cur.fd, c->p->version, c->cur.size, c->need,
 			       c->p->why, sizeof(c->p->why));
 }
 
-/* Every page of one CPU's data, read in chunks of whole pages. */
-static int check_pages(struct cursor *c, int cpu, uint64_t off, uint64_t size)
-{
-	uint32_t page_size = c->p->page_size;
-	size_t chunk = page_size >= (1U << 20) ? page_size : (1U << 20) / page_size * page_size;
-	uint64_t done = 0, i;
-	uint8_t *buf;
-	int ret = 0;
-
-	/*
-	 * Read in chunks into one buffer: mapping the whole CPU data would
-	 * make it all resident at once, as large as the trace.
-	 */
-	buf = malloc(chunk);
-	if (!buf)
-		return corrupt(c, "out of memory");
-	while (!ret && done < size) {
-		size_t n = size - done < chunk ? size - done : chunk;
-
-		if (pread(c->cur.fd, buf, n, (off_t)(off + done)) != (ssize_t)n) {
-			snprintf(c->p->why, sizeof(c->p->why), "cannot read CPU %d data", cpu);
-			ret = -1;
-			break;
-		}
-		for (i = 0; !ret && i < n; i += page_size)
-			ret = check_page(c, cpu, buf + i, off + done + i);
-		done += n;
-	}
-	free(buf);
-	return ret;
-}
-
-static int walk_v6(struct cursor *c)
+static int walk_v6(struct td_walk *c)
 {
 	uint64_t size64, off, *offs = NULL, *sizes = NULL;
 	uint32_t n, m, i, j, size32;
@@ -527,18 +225,18 @@ static int walk_v6(struct cursor *c)
 	    fl_cursor_u32(&c->cur, &n, "cpu count") < 0)
 		return -1;
 	if (n > TRACEDAT_MAX_CPUS)
-		return corrupt(c, "%u CPUs", n);
+		return td_corrupt(c, "%u CPUs", n);
 	c->p->nr_cpus = (int)n;
 	for (;;) {
 		if ((ret = fl_cursor_str(&c->cur, name, sizeof(name), "section name")) < 0)
 			return ret;
 		if (!strcmp(name, TRACEDAT_OPTIONS)) {
-			if ((ret = options(c)) < 0)
+			if ((ret = td_options(c)) < 0)
 				return ret;
 			continue;
 		}
 		if (!strcmp(name, TRACEDAT_LATENCY))	/* libtracecmd 3.1.6 crashes iterating it */
-			return corrupt(c, "a latency tracer's text trace, not a recording of events");
+			return td_corrupt(c, "a latency tracer's text trace, not a recording of events");
 		if (!strcmp(name, TRACEDAT_FLYRECORD))
 			break;
 		snprintf(c->p->why, sizeof(c->p->why), "unknown section \"%s\"", name);
@@ -547,7 +245,7 @@ static int walk_v6(struct cursor *c)
 	offs = calloc(c->p->nr_cpus + 1, sizeof(*offs));
 	sizes = calloc(c->p->nr_cpus + 1, sizeof(*sizes));
 	if (!offs || !sizes) {
-		ret = corrupt(c, "out of memory");
+		ret = td_corrupt(c, "out of memory");
 		goto out;
 	}
 	ret = -1;
@@ -566,7 +264,7 @@ static int walk_v6(struct cursor *c)
 			goto out;
 		}
 		if (off % c->p->page_size || size64 % c->p->page_size) {
-			ret = corrupt(c, "CPU %d data (offset %" PRIu64 ", %" PRIu64 " bytes) is not "
+			ret = td_corrupt(c, "CPU %d data (offset %" PRIu64 ", %" PRIu64 " bytes) is not "
 				      "made of whole %u-byte pages", cpu, off, size64, c->p->page_size);
 			goto out;
 		}
@@ -584,14 +282,14 @@ static int walk_v6(struct cursor *c)
 	c->shortest = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->shortest));
 	c->after_loss = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->after_loss));
 	if (!c->shortest || !c->after_loss) {
-		ret = corrupt(c, "out of memory");
+		ret = td_corrupt(c, "out of memory");
 		goto out;
 	}
 	for (cpu = 0; cpu < c->p->nr_cpus; cpu++) {
-		if (sizes[cpu] && (ret = check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
+		if (sizes[cpu] && (ret = td_check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
 			goto out;
 	}
-	if ((ret = try_open(c)) < 0 || (ret = check_lengths(c)) < 0)
+	if ((ret = try_open(c)) < 0 || (ret = td_check_lengths(c)) < 0)
 		goto out;
 	if (c->st)
 		remember_checked(c->st);
@@ -613,7 +311,7 @@ out:
  */
 static int walk(int fd, const struct stat *st, struct fl_tdcheck *p, bool swap, uint8_t lsize)
 {
-	struct cursor c = {
+	struct td_walk c = {
 		.cur = { .fd = fd, .size = p->file_size, .swap = swap,
 			 .why = p->why, .why_len = sizeof(p->why) },
 		.st = st, .p = p, .header_only = !st,
@@ -623,12 +321,12 @@ static int walk(int fd, const struct stat *st, struct fl_tdcheck *p, bool swap, 
 	c.cur.pos = TRACEDAT_MAGIC_LEN + strlen(p->version == 6 ? "6" : "7") + 1 + 2;
 	p->long_size = lsize;
 	if (lsize != 4 && lsize != 8)
-		return corrupt(&c, "long size %u", lsize);
+		return td_corrupt(&c, "long size %u", lsize);
 	if (fl_cursor_u32(&c.cur, &p->page_size, "page size") < 0)
 		return -1;
 	if (p->page_size < TRACEDAT_MIN_PAGE_SIZE || p->page_size > TRACEDAT_MAX_PAGE_SIZE ||
 	    (p->page_size & (p->page_size - 1)))
-		return corrupt(&c, "page size %u", p->page_size);
+		return td_corrupt(&c, "page size %u", p->page_size);
 	if (p->version != 6) {
 		int ret = 0;
 

@@ -1,10 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Private to lib/tracedat/: what check.c takes from sandbox.c. */
+/*
+ * Private to lib/tracedat/: what the checker's files (check.c, the walk;
+ * check-options.c; check-pages.c) share, and what check.c takes from
+ * sandbox.c.
+ */
 #ifndef FORKLOCK_TRACEDAT_LOCAL_H
 #define FORKLOCK_TRACEDAT_LOCAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+#include "tracedat/bytes.h"
+#include "tracedat/check.h"
+
+/*
+ * libtracecmd 3.1.6 trusts the file: a CPU whose first page it cannot load
+ * makes tracecmd_open() fail half way and then crash in its own
+ * tracecmd_close() (lists of the later CPUs not set up), and
+ * libtraceevent's kbuffer walks a page by the lengths written in it, past
+ * the page or back onto the same event for ever.  So everything it will
+ * read blindly is checked here first, within the limits of format.h.
+ */
+struct td_walk {
+	struct fl_cursor cur;	/* the file, in its byte order; why -> p->why */
+	bool has_clock;		/* a TRACECLOCK option: its text follows the CPU offsets */
+	uint16_t *shortest;	/* event id -> shortest payload in the data, 0: none */
+	uint16_t *need;		/* event id -> bytes its format's fixed fields span, 0: no format */
+	uint8_t *after_loss;	/* event id -> 1: first event of a page with lost events */
+	const struct stat *st;
+	bool header_only;	/* the wrong-endian guess: sections, no pages or open */
+	struct fl_tdcheck *p;
+};
+
+/*
+ * The walk's results: 0, -1 (truncated) or -2 (corrupt), with p->why set.
+ * td_corrupt() sets why and returns -2.
+ */
+int td_corrupt(struct td_walk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* check-options.c: the options section, up to its terminating id 0. */
+int td_options(struct td_walk *c);
+
+/* check-pages.c: one CPU's data, @size bytes at @off, page by page ... */
+int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size);
+/* ... and, once libtracecmd gave the formats (c->need), the events' lengths. */
+int td_check_lengths(struct td_walk *c);
 
 /*
  * Open the trace.dat @fd (of @file_size bytes, format @version) with

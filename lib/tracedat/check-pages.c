@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ring-buffer pages of a version 6 trace.dat's CPU data, as the
+ * checker (check.c) walks them: every page as libtraceevent's kbuffer will,
+ * and every event at least as long as its format's fixed fields.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tracedat/bytes.h"
+#include "tracedat/check.h"
+#include "tracedat/format.h"
+#include "tracedat/tracedat-local.h"
+
+/*
+ * An event's payload is read by field offsets from its format, by forklock
+ * and by libtraceevent (tep_print_event() checks nothing): the fixed part
+ * must be there.  The formats are known only after try_open(): here the
+ * shortest event of each id is noted, check_lengths() compares.
+ */
+static inline int check_event(struct td_walk *c, int cpu, uint64_t at, uint32_t off,
+			      const uint8_t *payload, uint32_t len, bool first_after_loss)
+{
+	uint16_t id;
+
+	if (len < 8)
+		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event of %u bytes "
+			       "at +%u, shorter than the common fields", cpu, at, len, off);
+	id = fl_get_u16(payload, c->cur.swap);
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (!c->shortest[id] || len < c->shortest[id])
+		c->shortest[id] = (uint16_t)len;
+	if (first_after_loss)
+		c->after_loss[id] = 1;
+	return 0;
+}
+
+/* After try_open(): is every event as long as its format says? */
+int td_check_lengths(struct td_walk *c)
+{
+	uint32_t id;
+
+	for (id = 0; id <= TRACEDAT_MAX_EVENT_ID; id++) {
+		if (c->shortest[id] && c->need[id] > c->shortest[id])
+			return td_corrupt(c, "events of id %u have %u bytes, their format has fields "
+				       "up to byte %u", id, c->shortest[id], c->need[id]);
+		/* libtracecmd 3.1.6 looks up the event of a record that follows
+		 * lost events, and ends the whole iteration if it has no format */
+		if (c->after_loss[id] && !c->need[id])
+			return td_corrupt(c, "events were lost before an event of id %u, which has "
+				       "no format", id);
+	}
+	return 0;
+}
+
+/*
+ * One ring-buffer page as libtraceevent's kbuffer walks it (kbuffer-parse.c,
+ * translate_data()): every word it reads must be inside the page, every
+ * event inside the page's data (commit bytes), and every step must move
+ * forward.  @at is the page's offset in the file, for the message.
+ */
+static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t at)
+{
+	uint32_t page_size = c->p->page_size, hdr = 8 + c->p->long_size;
+	uint64_t commit = fl_get_long(page + 8, c->p->long_size, c->cur.swap);
+	uint32_t size = commit & TRACEDAT_RB_COMMIT_MASK, idx = 0;
+	bool first = (commit & TRACEDAT_RB_MISSED_EVENTS) != 0;
+
+	if (size > page_size - hdr)
+		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " says it holds %u bytes "
+			       "of events, it has room for %u", cpu, at, size, page_size - hdr);
+	if ((commit & TRACEDAT_RB_MISSED_EVENTS) && (commit & TRACEDAT_RB_MISSED_STORED) &&
+	    size + c->p->long_size > page_size - hdr)
+		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has its lost-event count "
+			       "outside the page", cpu, at);
+	while (idx < size) {
+		const uint8_t *e = page + hdr + idx;
+		uint32_t h, type_len, len;
+		uint64_t next;
+
+		/* kbuffer reads the header, and for most types the word after it */
+		if ((uint64_t)hdr + idx + 8 > page_size)
+			goto past;
+		h = fl_get_u32(e, c->cur.swap);
+		type_len = c->p->big_endian ? h >> 27 : h & 31;
+		switch (type_len) {
+		case 29:	/* padding: the word after the header is its length */
+			next = (uint64_t)idx + 4 + fl_get_u32(e + 4, c->cur.swap);
+			break;
+		case 30:	/* time extend */
+		case 31:	/* absolute time stamp */
+			next = (uint64_t)idx + 8;
+			break;
+		case 0:		/* length (+4) in the word after the header */
+			len = fl_get_u32(e + 4, c->cur.swap);
+			if (len < 4)
+				return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event "
+					       "of length %u at +%u", cpu, at, len, hdr + idx);
+			next = (uint64_t)idx + 8 + (((uint64_t)len - 4 + 3) & ~3ULL);
+			if (next > size || len > INT32_MAX)
+				goto past;
+			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8),
+					first) < 0)
+				return -2;
+			first = false;
+			break;
+		default:
+			next = (uint64_t)idx + 4 + type_len * 4;
+			if (next > size)
+				goto past;
+			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4, first) < 0)
+				return -2;
+			first = false;
+			break;
+		}
+		if (next <= idx)
+			goto past;
+		idx = next > size ? size : (uint32_t)next;
+	}
+	return 0;
+past:
+	return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event at +%u that runs "
+		       "past its %u bytes of data", cpu, at, hdr + idx, size);
+}
+
+
+/* Every page of one CPU's data, read in chunks of whole pages. */
+int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
+{
+	uint32_t page_size = c->p->page_size;
+	size_t chunk = page_size >= (1U << 20) ? page_size : (1U << 20) / page_size * page_size;
+	uint64_t done = 0, i;
+	uint8_t *buf;
+	int ret = 0;
+
+	/*
+	 * Read in chunks into one buffer: mapping the whole CPU data would
+	 * make it all resident at once, as large as the trace.
+	 */
+	buf = malloc(chunk);
+	if (!buf)
+		return td_corrupt(c, "out of memory");
+	while (!ret && done < size) {
+		size_t n = size - done < chunk ? size - done : chunk;
+
+		if (pread(c->cur.fd, buf, n, (off_t)(off + done)) != (ssize_t)n) {
+			snprintf(c->p->why, sizeof(c->p->why), "cannot read CPU %d data", cpu);
+			ret = -1;
+			break;
+		}
+		for (i = 0; !ret && i < n; i += page_size)
+			ret = check_page(c, cpu, buf + i, off + done + i);
+		done += n;
+	}
+	free(buf);
+	return ret;
+}

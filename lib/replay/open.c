@@ -62,6 +62,8 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 		return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: %s", path, check.why);
 	case FL_TDCHECK_CORRUPT:
 		return fl_err(FL_EXIT_FORMAT, "%s is a corrupt trace.dat: %s", path, check.why);
+	case FL_TDCHECK_NOMEM:
+		return fl_err(FL_EXIT_FAILURE, "%s: out of memory checking it", path);
 	}
 	info->file_version = check.version;
 	info->nr_cpus = check.nr_cpus;

@@ -127,7 +127,7 @@ int td_options(struct td_walk *c)
 			c->has_clock = true;
 		buf = calloc(1, (size_t)size + 1);
 		if (!buf)
-			return td_corrupt(c, "out of memory");
+			return td_nomem(c);
 		if (fl_cursor_read(&c->cur, buf, size, "option data") < 0) {
 			free(buf);
 			return -1;

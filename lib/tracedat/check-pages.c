@@ -142,7 +142,7 @@ int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
 	 */
 	buf = malloc(chunk);
 	if (!buf)
-		return td_corrupt(c, "out of memory");
+		return td_nomem(c);
 	while (!ret && done < size) {
 		size_t n = size - done < chunk ? size - done : chunk;
 

@@ -81,6 +81,12 @@ int td_corrupt(struct td_walk *c, const char *fmt, ...)
 	return -2;
 }
 
+int td_nomem(struct td_walk *c)
+{
+	snprintf(c->p->why, sizeof(c->p->why), "out of memory");
+	return -3;
+}
+
 /*
  * events/header_page as libtraceevent parses it.  libtracecmd loads no page
  * without an 8-byte timestamp field, and an empty header_page means a
@@ -99,7 +105,7 @@ static int check_header_page(struct td_walk *c, uint64_t size)
 		return td_corrupt(c, "a header_page of %" PRIu64 " bytes", size);
 	buf = malloc(size + 1);
 	if (!buf)
-		return td_corrupt(c, "out of memory");
+		return td_nomem(c);
 	if (fl_cursor_read(&c->cur, buf, size, "header_page") < 0) {
 		free(buf);
 		return -1;
@@ -108,7 +114,7 @@ static int check_header_page(struct td_walk *c, uint64_t size)
 	tep = tep_alloc();
 	if (!tep) {
 		free(buf);
-		return td_corrupt(c, "out of memory");
+		return td_nomem(c);
 	}
 	tep_set_loglevel(TEP_LOG_NONE);
 	tep_parse_header_page(tep, buf, size, c->p->long_size);
@@ -138,7 +144,7 @@ static int check_printk(struct td_walk *c, uint32_t size)
 
 	buf = malloc((size_t)size + 1);
 	if (!buf)
-		return td_corrupt(c, "out of memory");
+		return td_nomem(c);
 	if (fl_cursor_read(&c->cur, buf, size, "printk_formats") < 0) {
 		free(buf);
 		return -1;
@@ -175,7 +181,7 @@ static int try_open(struct td_walk *c)
 {
 	c->need = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->need));
 	if (!c->need)
-		return td_corrupt(c, "out of memory");
+		return td_nomem(c);
 	return fl_sandbox_open(c->cur.fd, c->p->version, c->cur.size, c->need,
 			       c->p->why, sizeof(c->p->why));
 }
@@ -245,7 +251,7 @@ static int walk_v6(struct td_walk *c)
 	offs = calloc(c->p->nr_cpus + 1, sizeof(*offs));
 	sizes = calloc(c->p->nr_cpus + 1, sizeof(*sizes));
 	if (!offs || !sizes) {
-		ret = td_corrupt(c, "out of memory");
+		ret = td_nomem(c);
 		goto out;
 	}
 	ret = -1;
@@ -282,7 +288,7 @@ static int walk_v6(struct td_walk *c)
 	c->shortest = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->shortest));
 	c->after_loss = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->after_loss));
 	if (!c->shortest || !c->after_loss) {
-		ret = td_corrupt(c, "out of memory");
+		ret = td_nomem(c);
 		goto out;
 	}
 	for (cpu = 0; cpu < c->p->nr_cpus; cpu++) {
@@ -307,7 +313,7 @@ out:
 
 /*
  * Everything after the endian byte, read as @swap says.  Returns 0, -1
- * (truncated) or -2 (corrupt), with p->why set.
+ * (truncated), -2 (corrupt) or -3 (out of memory), with p->why set.
  */
 static int walk(int fd, const struct stat *st, struct fl_tdcheck *p, bool swap, uint8_t lsize)
 {
@@ -391,6 +397,8 @@ enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p)
 	p->big_endian = endian;
 	swap = p->big_endian != tracedat_host_big_endian();
 	ret = walk(fd, &st, p, swap, lsize);
+	if (ret == -3)
+		return FL_TDCHECK_NOMEM;
 	if (ret < 0) {
 		/* a wrong endian byte: does the file read the other way round? */
 		struct fl_tdcheck other = *p;

@@ -19,6 +19,7 @@ enum fl_tdcheck_result {
 	FL_TDCHECK_BAD_VERSION,		/* a version this reader does not know */
 	FL_TDCHECK_TRUNCATED,		/* a section or CPU data runs past the end */
 	FL_TDCHECK_CORRUPT,		/* a section that makes no sense */
+	FL_TDCHECK_NOMEM,		/* out of memory: the file was not judged */
 };
 
 struct fl_tdcheck {

@@ -35,10 +35,12 @@ struct td_walk {
 };
 
 /*
- * The walk's results: 0, -1 (truncated) or -2 (corrupt), with p->why set.
- * td_corrupt() sets why and returns -2.
+ * The walk's results: 0, -1 (truncated), -2 (corrupt) or -3 (out of
+ * memory: nothing said of the file), with p->why set.  td_corrupt() sets
+ * why and returns -2, td_nomem() -3.
  */
 int td_corrupt(struct td_walk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int td_nomem(struct td_walk *c);
 
 /* check-options.c: the options section, up to its terminating id 0. */
 int td_options(struct td_walk *c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private to lib/tracedat/: what the checker's files (check.c, the walk;
- * check-options.c; check-pages.c) share, and what check.c takes from
- * sandbox.c.
+ * check-options.c; check-pages.c) share, what check.c takes from
+ * sandbox.c, and what the writer (write.c) takes from write-format.c and
+ * write-copy.c.
  */
 #ifndef FORKLOCK_TRACEDAT_LOCAL_H
 #define FORKLOCK_TRACEDAT_LOCAL_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "tracedat/bytes.h"
 #include "tracedat/check.h"
@@ -59,5 +61,16 @@ int td_check_lengths(struct td_walk *c);
  */
 int fl_sandbox_open(int fd, int version, uint64_t file_size, uint16_t *need,
 		    char *why, size_t len);
+
+/*
+ * write-format.c: a copy of the event format @buf (@len bytes) with its
+ * print fmt's strings escaped for libtraceevent; NULL (errno) if no memory.
+ */
+char *td_escape_format(const char *buf, size_t len, size_t *out_len);
+
+/* write-copy.c: 0, or -1 with errno set. */
+int td_write_all(int fd, const void *buf, size_t len);
+int td_write_zeros(int fd, uint64_t len);
+int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len);	/* @len bytes at @offset */
 
 #endif

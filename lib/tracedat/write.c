@@ -20,23 +20,16 @@
  * - CPUCOUNT changes how many offset/size pairs the reader takes after
  *   "flyrecord", so it must equal the writer's CPU count.
  *
- * Event formats are stored as given with one exception: libtraceevent
- * (1.7.1 here, and its HEAD) ends a quoted string at the first
- * non-printable byte, and the kernel prints TP_printk() strings with their
- * escapes compiled in.  maple_tree:ma_write's "%s\tNode %p ..." therefore
- * reaches tracefs with a real TAB and trace-cmd shows "[FAILED TO PARSE]"
- * instead of "mas_store".  Inside the quoted strings of the "print fmt:"
- * part, TAB, newline and CR are written back as \t, \n, \r (which
- * libtraceevent expands again when printing); other non-printable bytes
- * become '?'.  Field lines are never touched.
+ * Event formats are stored with what libtraceevent cannot read escaped
+ * (write-format.c); the bytes reach the file through write-copy.c.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tracedat/format.h"
+#include "tracedat/tracedat-local.h"
 #include "tracedat/write.h"
 
 struct td_blob {
@@ -227,93 +220,13 @@ int tracedat_out_header_event(struct tracedat_out *out, const char *buf, size_t 
 	return blob_set(&out->header_event, buf, len);
 }
 
-/* Where "print fmt:" starts a line of @buf, or NULL. */
-static const char *find_print_fmt(const char *buf, size_t len)
-{
-	static const char key[] = "print fmt:";
-	const size_t klen = sizeof(key) - 1;
-	size_t i;
-
-	for (i = 0; i + klen <= len; i++) {
-		if ((i == 0 || buf[i - 1] == '\n') && !memcmp(buf + i, key, klen))
-			return buf + i;
-	}
-	return NULL;
-}
-
-static bool byte_printable(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f;
-}
-
-/*
- * Copy a format, escaping what libtraceevent cannot read inside the quoted
- * strings of its print fmt (see the comment at the top of this file).
- */
-static char *escape_format(const char *buf, size_t len, size_t *out_len)
-{
-	const char *fmt = find_print_fmt(buf, len);
-	bool quoted = false, escaped = false;
-	size_t i, o;
-	char *copy;
-
-	/* at most two bytes for one */
-	copy = malloc(len * 2);
-	if (!copy)
-		return NULL;
-	o = fmt ? (size_t)(fmt - buf) : len;
-	memcpy(copy, buf, o);
-	for (i = o; i < len; i++) {
-		unsigned char c = buf[i];
-
-		if (!quoted) {
-			if (c == '"')
-				quoted = true;
-			copy[o++] = c;
-			continue;
-		}
-		if (escaped) {
-			escaped = false;
-			copy[o++] = byte_printable(c) ? c : '?';
-			continue;
-		}
-		switch (c) {
-		case '\\':
-			escaped = true;
-			copy[o++] = c;
-			break;
-		case '"':
-			quoted = false;
-			copy[o++] = c;
-			break;
-		case '\t':
-			copy[o++] = '\\';
-			copy[o++] = 't';
-			break;
-		case '\n':
-			copy[o++] = '\\';
-			copy[o++] = 'n';
-			break;
-		case '\r':
-			copy[o++] = '\\';
-			copy[o++] = 'r';
-			break;
-		default:
-			copy[o++] = byte_printable(c) ? c : '?';
-			break;
-		}
-	}
-	*out_len = o;
-	return copy;
-}
-
 static int push_format(struct td_blob **arr, int *nr, const char *buf, size_t len)
 {
 	size_t elen;
 	char *text;
 	int ret;
 
-	text = escape_format(buf, len, &elen);
+	text = td_escape_format(buf, len, &elen);
 	if (!text)
 		return -1;
 	ret = blob_push(arr, nr, text, elen);
@@ -550,94 +463,6 @@ int tracedat_out_cpu_fd(struct tracedat_out *out, int cpu, int src_fd,
 	return add_chunk(out, cpu, &chunk);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t r;
-
-	while (len) {
-		r = write(fd, p, len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (!r) {
-			errno = EIO;
-			return -1;
-		}
-		p += r;
-		len -= r;
-	}
-	return 0;
-}
-
-static int write_zeros(int fd, uint64_t len)
-{
-	static const char zeros[4096];
-	size_t n;
-
-	while (len) {
-		n = len < sizeof(zeros) ? len : sizeof(zeros);
-		if (write_all(fd, zeros, n))
-			return -1;
-		len -= n;
-	}
-	return 0;
-}
-
-static int copy_pread(int out_fd, int src_fd, off_t offset, size_t len)
-{
-	char buf[65536];
-	ssize_t r;
-	size_t n;
-
-	while (len) {
-		n = len < sizeof(buf) ? len : sizeof(buf);
-		r = pread(src_fd, buf, n, offset);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (!r) {
-			errno = EIO;	/* the source is shorter than promised */
-			return -1;
-		}
-		if (write_all(out_fd, buf, r))
-			return -1;
-		offset += r;
-		len -= r;
-	}
-	return 0;
-}
-
-/* copy_file_range() where the kernel can, pread()/write() otherwise. */
-static int copy_fd(int out_fd, int src_fd, off_t offset, size_t len)
-{
-	loff_t off = offset;
-	ssize_t r;
-
-	while (len) {
-		r = copy_file_range(src_fd, &off, out_fd, NULL, len, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-			    errno == EOPNOTSUPP || errno == EBADF ||
-			    errno == ETXTBSY || errno == EPERM)
-				return copy_pread(out_fd, src_fd, off, len);
-			return -1;
-		}
-		if (!r) {
-			errno = EIO;
-			return -1;
-		}
-		len -= r;
-	}
-	return 0;
-}
-
 static void put_metadata(struct tracedat_out *out, struct td_mem *m)
 {
 	struct td_system *sys;
@@ -756,7 +581,7 @@ int tracedat_out_finish(struct tracedat_out *out)
 		errno = ENOMEM;
 		goto out;
 	}
-	if (write_all(out->fd, m.buf, m.len))
+	if (td_write_all(out->fd, m.buf, m.len))
 		goto out;
 
 	pos = m.len;
@@ -764,14 +589,14 @@ int tracedat_out_finish(struct tracedat_out *out)
 		c = &out->cpus[cpu];
 		if (!c->size)
 			continue;
-		if (write_zeros(out->fd, c->file_offset - pos))
+		if (td_write_zeros(out->fd, c->file_offset - pos))
 			goto out;
 		for (i = 0; i < c->nr_chunks; i++) {
 			chunk = &c->chunks[i];
 			if (chunk->mem) {
-				if (write_all(out->fd, chunk->mem, chunk->len))
+				if (td_write_all(out->fd, chunk->mem, chunk->len))
 					goto out;
-			} else if (copy_fd(out->fd, chunk->fd, chunk->offset, chunk->len)) {
+			} else if (td_copy_fd(out->fd, chunk->fd, chunk->offset, chunk->len)) {
 				goto out;
 			}
 		}

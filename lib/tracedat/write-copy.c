@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The writer's bytes on their way to the file: whole writes (EINTR and
+ * short writes retried), runs of zeros for the page alignment, and CPU data
+ * copied from the capture's files by copy_file_range() where the kernel
+ * can, pread()/write() otherwise.  Each returns 0, or -1 with errno set
+ * (EIO: a source shorter than promised, or a write that wrote nothing).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "tracedat/tracedat-local.h"
+
+int td_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t r;
+
+	while (len) {
+		r = write(fd, p, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!r) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
+int td_write_zeros(int fd, uint64_t len)
+{
+	static const char zeros[4096];
+	size_t n;
+
+	while (len) {
+		n = len < sizeof(zeros) ? len : sizeof(zeros);
+		if (td_write_all(fd, zeros, n))
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+static int copy_pread(int out_fd, int src_fd, off_t offset, size_t len)
+{
+	char buf[65536];
+	ssize_t r;
+	size_t n;
+
+	while (len) {
+		n = len < sizeof(buf) ? len : sizeof(buf);
+		r = pread(src_fd, buf, n, offset);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!r) {
+			errno = EIO;	/* the source is shorter than promised */
+			return -1;
+		}
+		if (td_write_all(out_fd, buf, r))
+			return -1;
+		offset += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/* copy_file_range() where the kernel can, pread()/write() otherwise. */
+int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len)
+{
+	loff_t off = offset;
+	ssize_t r;
+
+	while (len) {
+		r = copy_file_range(src_fd, &off, out_fd, NULL, len, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+			    errno == EOPNOTSUPP || errno == EBADF ||
+			    errno == ETXTBSY || errno == EPERM)
+				return copy_pread(out_fd, src_fd, off, len);
+			return -1;
+		}
+		if (!r) {
+			errno = EIO;
+			return -1;
+		}
+		len -= r;
+	}
+	return 0;
+}

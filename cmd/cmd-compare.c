@@ -70,7 +70,7 @@ static int write_svg(const char *path, const struct fl_comparison *c)
 			ret = fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", path, strerror(errno));
 		else if (fl_svg_write(g, out) < 0 || fclose(out)) {
 			unlink(path);
-			ret = fl_err(FL_EXIT_OUTPUT, "cannot write %s", path);
+			ret = cmd_output_failed(path);
 		}
 	}
 	fl_svg_free(g);
@@ -162,7 +162,7 @@ int cmd_compare(int argc, char **argv)
 	else
 		ret = fl_compare_text(stdout, &c, !strcmp(format, "mail"));
 	if (ret || fflush(stdout))
-		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the comparison");
+		ret = cmd_output_failed("the comparison");
 out:
 	fl_compare_free(&c);
 	fl_cmp_side_free(&side[0]);

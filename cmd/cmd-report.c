@@ -205,7 +205,7 @@ int cmd_report(int argc, char **argv)
 	report.policies = &policies;
 	report.results = rf.results;
 	if (renderer->end(rf.sink.ctx, &report) < 0)
-		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the report");
+		ret = cmd_output_failed("the report");
 out_summary:
 	fl_summary_free(&summary);
 out:

@@ -28,6 +28,13 @@ struct fl_render_opts;
  */
 int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_render_opts *ropts);
 
+/*
+ * An output (@what: "the report", a file) could not be written: "cannot
+ * write @what" and FL_EXIT_OUTPUT, or, when memory ran out making it
+ * (fl_render_out_of_memory()), "out of memory" and FL_EXIT_FAILURE.
+ */
+int cmd_output_failed(const char *what);
+
 /* This command line, for the mail output's "Produced by". */
 void cmd_set_cmdline(int argc, char **argv);
 

@@ -49,10 +49,19 @@ int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_rend
 	return -1;
 }
 
+int cmd_output_failed(const char *what)
+{
+	if (fl_render_out_of_memory())
+		return fl_err(FL_EXIT_FAILURE, "out of memory: %s is not complete", what);
+	return fl_err(FL_EXIT_OUTPUT, "cannot write %s", what);
+}
+
 void cmd_set_cmdline(int argc, char **argv)
 {
 	char *cmdline = fl_shell_join("forklock", argc, argv);
 
+	if (!cmdline)
+		fl_render_nomem();	/* the mail's "Produced by" would lack it */
 	fl_render_set_cmdline(cmdline);
 	free(cmdline);
 }
@@ -94,7 +103,7 @@ int cmd_plot_close(struct cmd_plot *p, int ret)
 		int bad = fl_svg_write(p->svg, p->out);
 
 		if (fclose(p->out) || bad)
-			ret = fl_err(FL_EXIT_OUTPUT, "cannot write %s", p->path);
+			ret = cmd_output_failed(p->path);
 		p->out = NULL;
 	}
 	if (p->out) {

@@ -4,6 +4,7 @@
  * columns (mail adds the command lines that produced it); JSON is schema
  * forklock-compare/1 (docs/forklock-compare.1).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,10 @@ int fl_compare_text(FILE *out, const struct fl_comparison *c, bool mail)
 		       "base recordings to see that.", c->replicates, (unsigned long long)c->seed);
 	if (mail)
 		produced_by(out, c);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ferror(out) ? -1 : 0;
 }
 
@@ -344,9 +349,12 @@ static json_t *fit_obj(const struct fl_comparison *c, int s)
 
 int fl_compare_json(FILE *out, const struct fl_comparison *c)
 {
-	json_t *o = json_object(), *rows = json_array(), *slope;
+	json_t *o, *rows, *slope;
 	int i, ret;
 
+	fl_render_watch_json();
+	o = json_object();
+	rows = json_array();
 	json_object_set_new(o, "schema", json_string(COMPARE_SCHEMA));
 	json_object_set_new(o, "method", json_pack(
 		"{s:s,s:I,s:I,s:f,s:s,s:s,s:s}",
@@ -379,5 +387,9 @@ int fl_compare_json(FILE *out, const struct fl_comparison *c)
 	ret = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', out);
 	json_decref(o);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ret || ferror(out) ? -1 : 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "report/cost.h"
+#include "report/render.h"
 #include "report/summary.h"
 
 #define FL_LOCK_SHARE_PER_VMA 0.05
@@ -37,8 +38,10 @@ int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost
 	uint64_t i, n = 0;
 
 	per_vma = malloc((s->nr_points ? s->nr_points : 1) * sizeof(*per_vma));
-	if (!per_vma)
+	if (!per_vma) {
+		fl_render_nomem();	/* not "too few forks": the report fails */
 		return -1;
+	}
 	for (i = 0; i < s->nr_points; i++)
 		if (s->points[i].vmas_locked)
 			per_vma[n++] = (double)s->points[i].window_ns / s->points[i].vmas_locked;

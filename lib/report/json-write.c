@@ -5,6 +5,7 @@
  * Forks are streamed as they come (--forks), so memory does not grow with
  * them; the object is closed with trace, traces and summary at the end.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,10 @@ static json_t *jstr(const char *s)
 	if (j)
 		return j;
 	copy = strdup(s);
-	if (!copy)
-		return json_string("");
+	if (!copy) {
+		fl_render_nomem();
+		return NULL;
+	}
 	for (p = copy; *p; p++)
 		if ((unsigned char)*p >= 0x80)
 			*p = '?';
@@ -220,6 +223,7 @@ static void *json_begin(const struct fl_render_opts *opts)
 
 	if (!c)
 		return NULL;
+	fl_render_watch_json();
 	c->opts = *opts;
 	c->first = true;
 	fprintf(opts->out, "{\n\"schema\": \"%s\"", FL_REPORT_SCHEMA);
@@ -238,7 +242,8 @@ static void json_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 		return;
 	o = fork_obj(f, set, d);
 	fprintf(c->opts.out, "%s\n  ", c->first ? "" : ",");
-	json_dumpf(o, c->opts.out, JSON_COMPACT);
+	if (!o || json_dumpf(o, c->opts.out, JSON_COMPACT) < 0)
+		fl_render_nomem();
 	json_decref(o);
 	c->first = false;
 }
@@ -452,6 +457,10 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	}
 	json_decref(rest);
 	free(c);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ferror(out) ? -1 : 0;
 }
 

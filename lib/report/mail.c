@@ -7,6 +7,7 @@
  * belong in a mail.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ void fl_render_set_cmdline(const char *cmdline)
 {
 	free(this_cmdline);
 	this_cmdline = cmdline ? strdup(cmdline) : NULL;
+	if (cmdline && !this_cmdline)
+		fl_render_nomem();
 }
 
 const char *fl_render_cmdline(void)
@@ -122,8 +125,10 @@ void fl_mail_printf(FILE *out, int indent, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		fl_render_nomem();
 		return;
+	}
 	for (line = text; *line; line++)
 		if (*line != '\n' && *line != FL_MAIL_NBSP &&
 		    (*line == '\t' || (unsigned char)*line < 0x20 ||
@@ -195,8 +200,10 @@ void fl_mail_command(FILE *out, int indent, const char *cmd)
 	char *text = strdup(cmd ? cmd : ""), *s;
 	bool first = true;
 
-	if (!text)
+	if (!text) {
+		fl_render_nomem();
 		return;
+	}
 	sanitize(text);
 	pad(out, indent);
 	for (s = text; *s; ) {
@@ -459,6 +466,7 @@ static void mail_produced_by(FILE *out, const struct fl_summary *s)
 		rec = fl_shell_join("forklock record -o", 1, &path);
 		if (!rec || asprintf(&line, "%s%s%s", rec, t->command[0] ? " -- " : "",
 				     t->command) < 0) {
+			fl_render_nomem();
 			free(rec);
 			continue;
 		}
@@ -490,6 +498,10 @@ static int mail_end(void *ctx, const struct fl_report *rep)
 	mail_tables(out, rep->s, c->opts.top);
 	mail_produced_by(out, rep->s);
 	free(c);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ferror(out) ? -1 : 0;
 }
 

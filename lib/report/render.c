@@ -1,9 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* The renderer table, and what every output shares (render.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "report/mail.h"
 #include "report/render.h"
+
+static bool render_nomem;
+
+void fl_render_nomem(void)
+{
+	render_nomem = true;
+}
+
+bool fl_render_out_of_memory(void)
+{
+	return render_nomem;
+}
+
+static void *json_watch_malloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p)
+		render_nomem = true;
+	return p;
+}
+
+void fl_render_watch_json(void)
+{
+	json_set_alloc_funcs(json_watch_malloc, free);
+}
 
 static const struct fl_renderer *renderers[] = {
 	&fl_render_text,

@@ -57,6 +57,18 @@ extern const struct fl_renderer fl_render_json;
 
 const struct fl_renderer *fl_renderer_find(const char *name);
 
+/*
+ * Memory that ran out while an output was made (a JSON value, a copied
+ * string, the plot's bins, the lock cost's calibration) is noted with
+ * fl_render_nomem(): every output's end then fails (-1, errno ENOMEM) and
+ * the command says "out of memory" (fl_render_out_of_memory()), so a report
+ * is never written short or with a value left out.  fl_render_watch_json()
+ * has jansson's allocations noted too.
+ */
+void fl_render_nomem(void);
+bool fl_render_out_of_memory(void);
+void fl_render_watch_json(void);
+
 /* "52.1 us", "1.20 ms", "812 ns", "3.02 s" */
 const char *fl_fmt_ns(char *buf, size_t len, uint64_t ns);
 

@@ -5,11 +5,13 @@
  * spread over decades).  Plain SVG 1.1 with presentation attributes, so
  * every viewer and browser draws it the same.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/render.h"
 #include "report/svg.h"
 
 #define WIDTH		960
@@ -349,8 +351,10 @@ static void histogram(FILE *out, const struct fl_svg *g)
 	int b, d, s, nt = 0, ns = g->nr_series ? g->nr_series : 1;
 
 	count = calloc((size_t)NR_BINS * ns, sizeof(*count));
-	if (!count)
+	if (!count) {
+		fl_render_nomem();
 		return;
+	}
 	for (i = 0; i < g->nr_pts; i++) {
 		double x = g->pts[i].window_ns > 1 ? g->pts[i].window_ns : 1;
 
@@ -481,5 +485,9 @@ int fl_svg_write(struct fl_svg *g, FILE *out)
 	histogram(out, g);
 	fputs("</svg>\n", out);
 	fflush(out);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ferror(out) ? -1 : 0;
 }

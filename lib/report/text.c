@@ -3,6 +3,7 @@
  * Text output: a summary read in ten seconds, then the details.  With
  * --forks, one line per fork first.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,6 +292,10 @@ static int text_end(void *ctx, const struct fl_report *rep)
 		}
 	}
 	free(c);
+	if (fl_render_out_of_memory()) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return ferror(out) ? -1 : 0;
 }
 

@@ -9,6 +9,10 @@
  * that one allocation failing.  Each run either fails as out of memory
  * (FL_EXIT_FAILURE, not a code that blames the file) or gives every fork
  * and every count the first run gave, byte for byte.
+ *
+ * The second test does the same for the whole report (the replay, the
+ * summary, the lock cost and each renderer, --forks), each run in a child
+ * process: the report either fails as out of memory or is the same bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,13 +23,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "forklock-exit.h"
 #include "log.h"
+#include "policy/policy.h"
 #include "replay/replay.h"
+#include "report/cost.h"
+#include "report/mail.h"
+#include "report/render.h"
+#include "report/sink.h"
+#include "report/summary.h"
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
@@ -158,10 +169,142 @@ static void every_allocation_fails_loudly(void **state)
 	free(base.forks);
 }
 
+/* ---- the report ------------------------------------------------------------ */
+
+enum outcome { SAME, NOMEM, DIFFERENT, OTHER_ERROR };
+
+static void report_fork(void *ctx, const struct fl_fork *f)
+{
+	fl_report_fork(ctx, f, NULL);
+}
+
+/* forklock report --forks without policies, as cmd-report.c does it, into @text. */
+static int report(const char *path, const struct fl_renderer *r, char **text, size_t *len)
+{
+	struct fl_render_opts ropts = { .top = 10 };
+	struct fl_policy_set set = { 0 };
+	struct fl_report rep = { .policies = &set,
+				 .cost = { FL_DEFAULT_LOCK_COST_NS, FL_DEFAULT_LOCK_COST_SOURCE } };
+	struct fl_report_sink sink = { .policies = &set, .renderer = r, .svg_policy = -1 };
+	struct fl_sink replay_sink = { .fork = report_fork, .ctx = &sink };
+	struct fl_trace_info info;
+	struct fl_summary s;
+	char source[256];
+	int ret;
+
+	ropts.out = open_memstream(text, len);	/* glibc's: its memory is not failed */
+	ropts.forks = true;
+	assert_non_null(ropts.out);
+	fl_summary_init(&s);
+	sink.summary = &s;
+	rep.s = &s;
+	sink.ctx = r->begin(&ropts);
+	if (!sink.ctx) {
+		ret = FL_EXIT_FAILURE;
+		goto out;
+	}
+	ret = fl_replay_file(path, &replay_sink, &info);
+	if (!ret)
+		ret = sink.error;
+	if (ret) {
+		free(sink.ctx);
+		goto out;
+	}
+	fl_summary_add_trace(&s, &info);
+	if (fl_summary_finish(&s) < 0) {
+		free(sink.ctx);
+		ret = FL_EXIT_FAILURE;
+		goto out;
+	}
+	fl_lock_cost_calibrate(&s, &rep.cost, source, sizeof(source));
+	if (r->end(sink.ctx, &rep) < 0)
+		ret = fl_render_out_of_memory() ? FL_EXIT_FAILURE : FL_EXIT_OUTPUT;
+out:
+	fl_summary_free(&s);
+	fclose(ropts.out);
+	return ret;
+}
+
+static enum outcome report_child(const struct fl_renderer *r, unsigned long fail,
+				 const char *want, size_t want_len)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int saved = -1, ret;
+
+	if (quiet_fd >= 0) {
+		saved = dup(2);
+		dup2(quiet_fd, 2);
+	}
+	nr_allocs = 0;
+	fail_at = fail;
+	ret = report(trace_path, r, &text, &len);
+	fail_at = 0;
+	if (saved >= 0)
+		dup2(saved, 2);
+	if (ret)
+		return ret == FL_EXIT_FAILURE ? NOMEM : OTHER_ERROR;
+	return len == want_len && !memcmp(text, want, len) ? SAME : DIFFERENT;
+}
+
+static void every_report_allocation_fails_loudly(void **state)
+{
+	const struct fl_renderer *renderers[] = { &fl_render_text, &fl_render_json, &fl_render_mail };
+	size_t i;
+
+	for (i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++) {
+		const struct fl_renderer *r = renderers[i];
+		unsigned long total, k, nomem = 0;
+		char *want = NULL;
+		size_t want_len = 0;
+
+		/* once first: the file's checks are made once per process */
+		free(want);
+		assert_int_equal(report(trace_path, r, &want, &want_len), 0);
+		free(want);
+		nr_allocs = 0;
+		assert_int_equal(report(trace_path, r, &want, &want_len), 0);
+		total = nr_allocs;
+		assert_true(want_len > 100);
+
+		for (k = 1; k <= total; k++) {
+			pid_t pid;
+			int status;
+
+			fflush(NULL);
+			pid = fork();
+			assert_true(pid >= 0);
+			if (!pid)
+				_exit(report_child(r, k, want, want_len));
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			assert_true(WIFEXITED(status));
+			switch (WEXITSTATUS(status)) {
+			case SAME:
+				break;
+			case NOMEM:
+				nomem++;
+				break;
+			case DIFFERENT:
+				fail_msg("%s: allocation %lu failed: the report succeeded, different",
+					 r->name, k);
+				break;
+			default:
+				fail_msg("%s: allocation %lu failed: not said as out of memory",
+					 r->name, k);
+			}
+		}
+		assert_true(nomem > 0);
+		print_message("%s, %s: %lu allocations, %lu failures refused as out of memory, "
+			      "the others changed nothing\n", trace_path, r->name, total, nomem);
+		free(want);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_allocation_fails_loudly),
+		cmocka_unit_test(every_report_allocation_fails_loudly),
 	};
 	int ret = 0;
 	int i;

@@ -194,11 +194,12 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 	struct utsname u;
 	char **events = NULL;
 	char text[600];
-	int cpu, ret = -1;
+	int cpu, ret = FL_EXIT_OUTPUT;
 	uint32_t ncpus = r->nr_cpus;
 
+	/* every failure here has been FL_EXIT_OUTPUT: the trace.dat is not made */
 	if (!snap || snapshot_pages(r, snap) < 0) {
-		fl_err(FL_EXIT_FAILURE, "cannot build the snapshot pages");
+		fl_err(ret, "cannot build the snapshot pages");
 		goto out;
 	}
 	pages = ringpage_data(snap, &snap_len);
@@ -294,13 +295,12 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->cpu_fds[cpu], 0);
 		if (map == MAP_FAILED)
 			goto fail;
-		ret = ringpage_count(map, len, r->page_size, &count);
-		munmap(map, len);
-		if (ret < 0) {
-			fl_err(FL_EXIT_FAILURE, "CPU %d data is not ring-buffer pages", cpu);
-			ret = -1;
+		if (ringpage_count(map, len, r->page_size, &count) < 0) {
+			munmap(map, len);
+			fl_err(ret, "CPU %d data is not ring-buffer pages", cpu);
 			goto out;
 		}
+		munmap(map, len);
 		st->events += count.events;
 		if (tracedat_out_cpu_fd(out, cpu, r->cpu_fds[cpu], 0, len) < 0)
 			goto fail;
@@ -311,8 +311,7 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 	ret = 0;
 	goto out;
 fail:
-	fl_err(FL_EXIT_OUTPUT, "cannot write %s: %s", r->opts->output, strerror(errno));
-	ret = -1;
+	fl_err(ret, "cannot write %s: %s", r->opts->output, strerror(errno));
 out:
 	if (events)
 		tracefs_list_free(events);

@@ -129,6 +129,11 @@ static inline uint64_t fl_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * The steps of fl_record() below are its error layer (HACKING): those that
+ * return int return 0, or an FL_EXIT_* code after one error line.
+ */
+
 /* setup.c: the instance and the kprobe tier */
 int setup_check_events(void);
 int setup_instance(struct recorder *r);

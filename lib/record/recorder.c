@@ -219,10 +219,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		goto fail;
 	}
 	command_reap(&r);
-	if (output_write(&r, st) < 0) {
-		ret = FL_EXIT_OUTPUT;
+	ret = output_write(&r, st);
+	if (ret)
 		goto fail;
-	}
 	st->duration_ns = t_end - r.t0;
 	st->command_status = r.child_status;
 	st->tier = r.kprobe_tier ? "kprobe" : "tracepoint";

@@ -45,14 +45,23 @@ struct report_forks {
 	struct fl_decision *decisions;
 };
 
-/* Every fork the replay hands over: judged when complete, then into the report. */
+/*
+ * Every fork the replay hands over: judged when complete, then into the
+ * report.  Once a policy failed (its one error line is out) the report is
+ * not made: no more forks, the command ends with the code.
+ */
 static void on_fork(void *data, const struct fl_fork *f)
 {
 	struct report_forks *rf = data;
 	bool judged = fl_fork_complete(f);
 
-	if (judged && fl_policy_judge(rf->policies, f, rf->decisions, rf->results) < 0)
-		rf->sink.error = FL_EXIT_PLUGIN;
+	if (rf->sink.error)
+		return;
+	if (judged) {
+		rf->sink.error = fl_policy_judge(rf->policies, f, rf->decisions, rf->results);
+		if (rf->sink.error)
+			return;
+	}
 	fl_report_fork(&rf->sink, f, judged ? rf->decisions : NULL);
 }
 

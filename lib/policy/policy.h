@@ -88,8 +88,8 @@ struct fl_policy_result {
 
 /*
  * Judge @f with every policy: @out[i] for policy i, accumulated into
- * @res[i].  Partial and aborted forks are not judged.  Returns 0 or -1 if a
- * plugin failed (one error line printed).
+ * @res[i].  Partial and aborted forks are not judged.  Returns 0, or
+ * FL_EXIT_PLUGIN after one error line if a plugin failed.
  */
 int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 		    struct fl_decision *out, struct fl_policy_result *res);

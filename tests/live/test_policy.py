@@ -133,20 +133,20 @@ class Plugins(LiveTest):
         self.assertRegex(text.stdout, r"\n  single-user-small\s+0\s")
         self.assertNotRegex(text.stdout, r"\n  single-user\s")
 
-    def broken(self, body, code, pattern):
+    def broken(self, body, code, pattern, record=("true",), line=None):
         src = self.path("broken.c")
         with open(src, "w") as f:
             f.write(body)
         so = self.path("broken.so")
         self.cc(src, so, os.path.join(SOURCE, "lib"))
-        self.record(["true"])
+        self.record(list(record))
         p = subprocess.run([FORKLOCK, "report", "--policy-plugin", so, self.path("t.dat")],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, code, p.stderr)
         self.assertEqual(p.stdout, "")
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
-        self.assertRegex(lines[0], "^forklock report: error: policy plugin " + pattern)
+        self.assertRegex(lines[0], line or "^forklock report: error: policy plugin " + pattern)
 
     def test_missing_symbol(self):
         self.broken("int forklock_policy_registr(void) { return 0; }\n", 14,
@@ -160,6 +160,17 @@ class Plugins(LiveTest):
                     " .decide = d };\n"
                     "const struct forklock_policy *forklock_policy_register(void) { return &p; }\n",
                     14, r"\S+broken.so is built for policy ABI 99; this forklock has ABI 1")
+
+    def test_failing_decide(self):
+        # a policy that fails on a fork ends the report: one line, exit 14, no report
+        self.broken('#include "forklock-policy.h"\n'
+                    "static int d(const struct forklock_fork *f, struct forklock_verdict *v)"
+                    " { return -1; }\n"
+                    "static const struct forklock_policy p = { .abi = FORKLOCK_POLICY_ABI,"
+                    " .name = \"fails\", .summary = \"fails\", .decide = d };\n"
+                    "const struct forklock_policy *forklock_policy_register(void) { return &p; }\n",
+                    14, None, record=self.workload("storm", "--forks", 3),
+                    line=r"^forklock report: error: policy fails failed on the fork of pid \d+ at \d+$")
 
     def test_not_a_shared_object(self):
         so = self.path("junk.so")

@@ -41,7 +41,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import schemacheck  # noqa: E402
 
-TRACEFS = "/sys/kernel/tracing"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flcommon import instances  # noqa: E402
+
 failures = []
 checks = 0
 
@@ -319,14 +321,6 @@ def fixture_coverage(doc):
         expect(any(r["evidence"] for r in pol.values()), "fixture: no policy evidence")
     else:
         print("fixture: no policy loaded (no plugin directory): policies not covered")
-
-
-def instances():
-    try:
-        return sorted(n for n in os.listdir(os.path.join(TRACEFS, "instances"))
-                      if n.startswith("forklock-"))
-    except OSError:
-        return []
 
 
 def live(forklock, workload, schema):

@@ -30,7 +30,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tracedat import Reader  # noqa: E402
+from tracedat import Reader, ring_events  # noqa: E402
 
 
 def parse(data):
@@ -103,31 +103,7 @@ def print_id(formats):
 
 def events(page, page_size):
     """(ts, payload) of every data event of one ring page."""
-    ts = struct.unpack_from('<Q', page, 0)[0]
-    commit = struct.unpack_from('<Q', page, 8)[0] & ((1 << 30) - 1)
-    p, end = 16, 16 + min(commit, page_size - 16)
-    out = []
-    while p + 4 <= end:
-        h = struct.unpack_from('<I', page, p)[0]
-        tl, delta = h & 31, h >> 5
-        if tl == 0:
-            n = struct.unpack_from('<I', page, p + 4)[0] - 4
-            ts += delta
-            out.append((ts, page[p + 8:p + 8 + n]))
-            p += 8 + ((n + 3) & ~3)
-        elif tl <= 28:
-            ts += delta
-            out.append((ts, page[p + 4:p + 4 + tl * 4]))
-            p += 4 + tl * 4
-        elif tl == 29:
-            p += 4 + struct.unpack_from('<I', page, p + 4)[0]
-        elif tl == 30:
-            ts += delta + (struct.unpack_from('<I', page, p + 4)[0] << 27)
-            p += 8
-        else:
-            ts = struct.unpack_from('<I', page, p + 4)[0] << 27 | delta
-            p += 8
-    return out
+    return [(ts, page[s:e]) for ts, s, e in ring_events(page, page_size)]
 
 
 def build_pages(evs, page_size):

@@ -335,9 +335,9 @@ class Robust(unittest.TestCase):
             c = bytearray(c)
             for base in range(0, len(c), ps):
                 commit = struct.unpack_from('<Q', c, base + 8)[0]
-                if commit & (1 << 31) and not done:
-                    h = struct.unpack_from('<I', c, base + 16)[0]
-                    payload = base + 16 + (8 if h & 31 == 0 else 4)
+                evs = tracedat.ring_events(c[base:base + ps], ps)
+                if commit & tracedat.RB_MISSED_EVENTS and evs and not done:
+                    payload = base + evs[0][1]
                     c[payload:payload + 2] = struct.pack('<H', 9999)
                     done = True
             t.cpus[ci] = bytes(c)

@@ -2,34 +2,13 @@
 """A trace.dat version 6 file as Python lists, and back: enough to damage a
 real recording on purpose (tests/fuzz/test_robust.py).  Little-endian,
 as forklock record writes it on x86 and arm64."""
+import os
 import re
 import struct
+import sys
 
-
-class Reader:
-    """Little-endian fields of a byte string, front to back."""
-
-    def __init__(self, data):
-        self.d = data
-        self.p = 0
-
-    def take(self, n):
-        b = self.d[self.p:self.p + n]
-        if len(b) != n:
-            raise ValueError('truncated at %d' % self.p)
-        self.p += n
-        return b
-
-    def u(self, fmt):
-        v = struct.unpack_from('<' + fmt, self.d, self.p)[0]
-        self.p += struct.calcsize(fmt)
-        return v
-
-    def cstr(self):
-        e = self.d.index(b'\0', self.p)
-        s = self.d[self.p:e]
-        self.p = e + 1
-        return s
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flcommon import RB_MISSED_EVENTS, Reader, ring_events  # noqa: E402,F401
 
 
 class TraceDat(Reader):
@@ -140,23 +119,6 @@ class TraceDat(Reader):
         for ci, c in enumerate(self.cpus):
             c = bytearray(c)
             for base in range(0, len(c), ps):
-                commit = struct.unpack_from('<Q', c, base + 8)[0] & ((1 << 27) - 1)
-                p, end = base + 16, base + 16 + commit
-                while p < end:
-                    h = struct.unpack_from('<I', c, p)[0]
-                    tl = h & 31
-                    if tl == 0:
-                        n = struct.unpack_from('<I', c, p + 4)[0] - 4
-                        view = memoryview(c)[p + 8:p + 8 + n]
-                        p += 8 + ((n + 3) & ~3)
-                    elif tl <= 28:
-                        view = memoryview(c)[p + 4:p + 4 + tl * 4]
-                        p += 4 + tl * 4
-                    elif tl == 29:	# padding: kbuffer reads its length word
-                        p += 4 + struct.unpack_from('<I', c, p + 4)[0]
-                        continue
-                    else:		# time extend, time stamp
-                        p += 8
-                        continue
-                    fn(view)
+                for _, start, end in ring_events(c[base:base + ps], ps):
+                    fn(memoryview(c)[base + start:base + end])
             self.cpus[ci] = bytes(c)

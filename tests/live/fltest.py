@@ -9,55 +9,21 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flcommon import (TRACEFS, instances, recorder_alive,  # noqa: E402,F401
+                      remove_instance, stale_instances)
 
 FORKLOCK = os.environ.get("FORKLOCK", "forklock")
 WORKLOAD = os.environ.get("WORKLOAD", "forklock-workload")
 MKFIXTURE = os.environ.get("MKFIXTURE", "mkfixture")
-TRACEFS = "/sys/kernel/tracing"
 
 SUMMARY_RE = re.compile(
     r"^forklock record: (\d+) events, (\d+) lost \(([^)]*)\), ([\d.]+) MiB, ([\d.]+) s -> (.*)$",
     re.M)
-
-
-def instances():
-    d = os.path.join(TRACEFS, "instances")
-    try:
-        return sorted(n for n in os.listdir(d) if n.startswith("forklock-"))
-    except FileNotFoundError:
-        return []
-
-
-def recorder_alive(name):
-    """Is the recorder that owns instance NAME still running?"""
-    try:
-        with open("/proc/%s/comm" % name[len("forklock-"):]) as f:
-            return f.read().strip() == "forklock"
-    except (OSError, ValueError):
-        return False
-
-
-def stale_instances():
-    """Instances whose recorder is gone: what a test must never leave.
-    (A recorder running outside this test keeps its own.)"""
-    return [n for n in instances() if not recorder_alive(n)]
-
-
-def remove_instance(name):
-    """What a crashed recorder leaves: tracing off, events off, rmdir."""
-    path = os.path.join(TRACEFS, "instances", name)
-    for f, v in (("tracing_on", "0"), ("events/enable", "0")):
-        try:
-            with open(os.path.join(path, f), "w") as fh:
-                fh.write(v)
-        except OSError:
-            pass
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
 
 
 def parse_summary(stderr):

@@ -6,7 +6,6 @@ against the fixtures' ground truth and the JSON report, bad input.
 
 FORKLOCK_UPDATE_GOLDEN=1 rewrites the golden files (review the diff)."""
 import json
-import math
 import os
 import re
 import shutil
@@ -17,6 +16,9 @@ import unittest
 import xml.etree.ElementTree as ET
 
 import mailcheck
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flcommon import nearest_rank, ols  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
@@ -56,20 +58,6 @@ def truth(variant):
     out = subprocess.run([sys.executable, os.path.join(HERE, "genstorm.py"), "--forks", variant],
                          capture_output=True, text=True, check=True).stdout
     return [json.loads(l) for l in out.splitlines()]
-
-
-def nearest_rank(values, q):
-    v = sorted(values)
-    return v[max(1, math.ceil(q * len(v))) - 1]
-
-
-def ols(points):
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    sxy = sum((x - mx) * (y - my) for x, y in points)
-    return sxy / sxx, my - sxy / sxx * mx
 
 
 def version_free(text):

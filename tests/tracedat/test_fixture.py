@@ -27,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flcommon import Reader  # noqa: E402
+
 failures = []
 
 
@@ -253,25 +256,18 @@ KERNEL_CLOCKS = ["local", "global", "counter", "uptime", "perf", "mono",
 def check_layout(path, d, data):
     with open(path, "rb") as f:
         buf = f.read()
-    pos = 0
+    r = Reader(buf)
 
     def take(n):
-        nonlocal pos
-        if pos + n > len(buf):
-            die("file ends at %d, wanted %d more bytes" % (pos, n))
-        b = buf[pos:pos + n]
-        pos += n
-        return b
+        try:
+            return r.take(n)
+        except ValueError as e:
+            die(str(e))
 
     def u(fmt):
         return struct.unpack("<" + fmt, take(struct.calcsize(fmt)))[0]
 
-    def cstr():
-        nonlocal pos
-        end = buf.index(b"\0", pos)
-        s = buf[pos:end]
-        pos = end + 1
-        return s
+    cstr = r.cstr
 
     check(take(10) == b"\x17\x08\x44tracing", "magic")
     check(take(2) == b"6\0", "version 6")
@@ -344,7 +340,7 @@ def check_layout(path, d, data):
     if d["clock"]:
         n = u("Q")
         check(take(n) == ("[%s]" % d["clock"]).encode(), "clock after the offsets")
-    end = pos
+    end = r.p
     ps = d["page_size"]
     for cpu, (off, size) in enumerate(table):
         aligned = (end + ps - 1) // ps * ps

@@ -5,6 +5,7 @@
  * (libtraceevent), and read per record through the cached offsets, so
  * layouts that differ between kernels (memcg_path vs memcg_id, __data_loc
  * vs fixed comm, 32- vs 64-bit clone_flags) decode the same way.
+ * Private to lib/replay/.
  */
 #ifndef FORKLOCK_DECODE_H
 #define FORKLOCK_DECODE_H

@@ -6,6 +6,7 @@
  * once, front to back: the pages well behind the current record of every
  * CPU are dropped from our mapping (MADV_DONTNEED on a read-only private
  * file mapping: if touched again they are read back from the file).
+ * Private to lib/replay/.
  */
 #ifndef FORKLOCK_RELEASE_H
 #define FORKLOCK_RELEASE_H

@@ -3,6 +3,7 @@
  * A small open-addressing hash map from a non-zero u64 key (a pid, an mm
  * pointer, a (tgid, fd) pair) to a pointer.  Replay keeps live tasks, mms
  * and open windows in these; nothing that grows with trace length.
+ * Private to lib/replay/.
  */
 #ifndef FORKLOCK_U64MAP_H
 #define FORKLOCK_U64MAP_H

@@ -36,11 +36,8 @@ static void usage(FILE *f)
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format",	required_argument,	NULL, 'F' },
-		{ "forks",	no_argument,		NULL, 'k' },
-		{ "top",	required_argument,	NULL, 't' },
-		{ "svg",	required_argument,	NULL, 's' },
-		{ "svg-policy",	required_argument,	NULL, 'S' },
+		CMD_RENDER_LONGOPTS,
+		CMD_PLOT_LONGOPTS,
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -64,10 +61,8 @@ int cmd_merge(int argc, char **argv)
 				return ret;
 			break;
 		case 's':
-			plot.path = optarg;
-			break;
 		case 'S':
-			plot.policy = optarg;
+			cmd_plot_option(c, &plot);
 			break;
 		case 'h':
 			usage(stdout);

@@ -68,15 +68,12 @@ static void on_fork(void *data, const struct fl_fork *f)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format",		required_argument,	NULL, 'F' },
-		{ "forks",		no_argument,		NULL, 'k' },
-		{ "top",		required_argument,	NULL, 't' },
+		CMD_RENDER_LONGOPTS,
 		{ "policy-plugin",	required_argument,	NULL, 'P' },
 		{ "policy",		required_argument,	NULL, 'p' },
 		{ "no-default-policies", no_argument,		NULL, 'n' },
 		{ "lock-cost-ns",	required_argument,	NULL, 'c' },
-		{ "svg",		required_argument,	NULL, 's' },
-		{ "svg-policy",		required_argument,	NULL, 'S' },
+		CMD_PLOT_LONGOPTS,
 		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -131,10 +128,8 @@ int cmd_report(int argc, char **argv)
 			cost_given = true;
 			break;
 		case 's':
-			plot.path = optarg;
-			break;
 		case 'S':
-			plot.policy = optarg;
+			cmd_plot_option(c, &plot);
 			break;
 		case 'h':
 			usage(stdout);

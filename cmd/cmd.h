@@ -27,6 +27,11 @@ struct fl_render_opts;
  * it is not one of them, or FL_EXIT_USAGE after an error line.
  */
 int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_render_opts *ropts);
+/* ... their entries in a command's struct option table */
+#define CMD_RENDER_LONGOPTS						\
+	{ "format",		required_argument,	NULL, 'F' },		\
+	{ "forks",		no_argument,		NULL, 'k' },		\
+	{ "top",		required_argument,	NULL, 't' }
 
 /*
  * An output (@what: "the report", a file) could not be written: "cannot
@@ -39,6 +44,10 @@ int cmd_output_failed(const char *what);
 void cmd_set_cmdline(int argc, char **argv);
 
 /* --svg FILE and --svg-policy NAME (report, merge): the plot of the forks. */
+#define CMD_PLOT_LONGOPTS						\
+	{ "svg",		required_argument,	NULL, 's' },		\
+	{ "svg-policy",		required_argument,	NULL, 'S' }
+
 struct cmd_plot {
 	const char *path;	/* NULL: no plot */
 	const char *policy;	/* colours the dots; default single-user, else the first */
@@ -49,6 +58,8 @@ struct cmd_plot {
 
 struct fl_policy_set;
 
+/* 's' (--svg) and 'S' (--svg-policy): 0 if @c was one and is taken, else -1. */
+int cmd_plot_option(int c, struct cmd_plot *p);
 /* --svg-policy without --svg: FL_EXIT_USAGE after an error line, else 0. */
 int cmd_plot_check(const struct cmd_plot *p);
 /*

@@ -66,6 +66,19 @@ void cmd_set_cmdline(int argc, char **argv)
 	free(cmdline);
 }
 
+int cmd_plot_option(int c, struct cmd_plot *p)
+{
+	switch (c) {
+	case 's':
+		p->path = optarg;
+		return 0;
+	case 'S':
+		p->policy = optarg;
+		return 0;
+	}
+	return -1;
+}
+
 int cmd_plot_check(const struct cmd_plot *p)
 {
 	if (p->policy && !p->path)

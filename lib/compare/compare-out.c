@@ -4,7 +4,6 @@
  * columns (mail adds the command lines that produced it); JSON is schema
  * forklock-compare/1 (docs/forklock-compare.1).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,11 +268,7 @@ int fl_compare_text(FILE *out, const struct fl_comparison *c, bool mail)
 		       "base recordings to see that.", c->replicates, (unsigned long long)c->seed);
 	if (mail)
 		produced_by(out, c);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ferror(out) ? -1 : 0;
+	return fl_render_end(out);
 }
 
 /* ---- JSON --------------------------------------------------------------------- */
@@ -387,9 +382,5 @@ int fl_compare_json(FILE *out, const struct fl_comparison *c)
 	ret = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', out);
 	json_decref(o);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ret || ferror(out) ? -1 : 0;
+	return fl_render_end(out) < 0 || ret ? -1 : 0;
 }

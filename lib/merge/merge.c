@@ -14,15 +14,24 @@
 
 /* ---- the policies of a report --------------------------------------------------- */
 
+/* A report's "policies" object and its "lock_cost" (not checked here). */
+static int policies_member(const char *path, json_t *root, json_t **pol, json_t **cost)
+{
+	*pol = json_object_get(root, "policies");
+	*cost = json_object_get(root, "lock_cost");
+	if (!json_is_object(*pol))
+		return fl_err(FL_EXIT_FORMAT, "%s: \"policies\" is not an object", path);
+	return 0;
+}
+
 static int policies_of(struct fl_merge *m, const char *path, json_t *root)
 {
-	json_t *pol = json_object_get(root, "policies"), *cost = json_object_get(root, "lock_cost");
+	json_t *pol, *cost, *p;
 	const char *name;
-	json_t *p;
 	int i = 0;
 
-	if (!json_is_object(pol))
-		return fl_err(FL_EXIT_FORMAT, "%s: \"policies\" is not an object", path);
+	if (policies_member(path, root, &pol, &cost))
+		return FL_EXIT_FORMAT;
 	if (!json_is_integer(json_object_get(cost, "ns")))
 		return fl_err(FL_EXIT_FORMAT, "%s: \"lock_cost\" has no \"ns\"", path);
 	m->policies.nr = json_object_size(pol);
@@ -56,13 +65,12 @@ static int policies_of(struct fl_merge *m, const char *path, json_t *root)
 /* the same policies, in the same order, and the same lock cost as the first report */
 static int same_policies(const struct fl_merge *m, const char *path, json_t *root)
 {
-	json_t *pol = json_object_get(root, "policies"), *cost = json_object_get(root, "lock_cost");
+	json_t *pol, *cost, *p;
 	const char *name;
-	json_t *p;
 	int i = 0;
 
-	if (!json_is_object(pol))
-		return fl_err(FL_EXIT_FORMAT, "%s: \"policies\" is not an object", path);
+	if (policies_member(path, root, &pol, &cost))
+		return FL_EXIT_FORMAT;
 	if ((int)json_object_size(pol) != m->policies.nr)
 		goto differ;
 	json_object_foreach(pol, name, p) {

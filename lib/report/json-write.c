@@ -5,7 +5,6 @@
  * Forks are streamed as they come (--forks), so memory does not grow with
  * them; the object is closed with trace, traces and summary at the end.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,11 +456,7 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	}
 	json_decref(rest);
 	free(c);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ferror(out) ? -1 : 0;
+	return fl_render_end(out);
 }
 
 const struct fl_renderer fl_render_json = {

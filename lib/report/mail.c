@@ -7,7 +7,6 @@
  * belong in a mail.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,11 +497,7 @@ static int mail_end(void *ctx, const struct fl_report *rep)
 	mail_tables(out, rep->s, c->opts.top);
 	mail_produced_by(out, rep->s);
 	free(c);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ferror(out) ? -1 : 0;
+	return fl_render_end(out);
 }
 
 const struct fl_renderer fl_render_mail = {

@@ -36,6 +36,15 @@ void fl_render_watch_json(void)
 	json_set_alloc_funcs(json_watch_malloc, free);
 }
 
+int fl_render_end(FILE *out)
+{
+	if (render_nomem) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return ferror(out) ? -1 : 0;
+}
+
 static const struct fl_renderer *renderers[] = {
 	&fl_render_text,
 	&fl_render_json,

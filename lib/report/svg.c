@@ -5,7 +5,6 @@
  * spread over decades).  Plain SVG 1.1 with presentation attributes, so
  * every viewer and browser draws it the same.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -247,6 +246,22 @@ static void legend(FILE *out, const struct fl_svg *g)
 	}
 }
 
+/* The grid lines across a plot @h high, and their labels: 0, @step, ... @max at @bottom up. */
+static void y_grid(FILE *out, int bottom, double h, double max, double step)
+{
+	char buf[64];
+	double v;
+
+	for (v = 0; v <= max + step / 2; v += step) {
+		double y = bottom - h * v / max;
+
+		fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+			"stroke=\"#dddddd\"/>\n", LEFT, y, RIGHT, y);
+		fmt_tick(buf, sizeof(buf), v, step);
+		text(out, LEFT - 6, y + 4, "end", NULL, buf);
+	}
+}
+
 static void scatter(FILE *out, const struct fl_svg *g)
 {
 	double xmax = 0, ymax = 0, xstep, ystep, v;
@@ -281,14 +296,7 @@ static void scatter(FILE *out, const struct fl_svg *g)
 		fmt_tick(buf, sizeof(buf), v, xstep);
 		text(out, x, SCAT_BOTTOM + 16, "middle", NULL, buf);
 	}
-	for (v = 0; v <= ymax + ystep / 2; v += ystep) {
-		double y = SCAT_BOTTOM - h * v / ymax;
-
-		fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-			"stroke=\"#dddddd\"/>\n", LEFT, y, RIGHT, y);
-		fmt_tick(buf, sizeof(buf), v, ystep);
-		text(out, LEFT - 6, y + 4, "end", NULL, buf);
-	}
+	y_grid(out, SCAT_BOTTOM, h, ymax, ystep);
 	text(out, (LEFT + RIGHT) / 2.0, SCAT_BOTTOM + 36, "middle", NULL, "parent VMAs locked");
 	snprintf(buf, sizeof(buf), "oldmm write window (%s)", u.name);
 	fprintf(out, "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" "
@@ -345,8 +353,7 @@ static void histogram(FILE *out, const struct fl_svg *g)
 {
 	const double w = RIGHT - LEFT, h = HIST_BOTTOM - HIST_TOP;
 	uint64_t *count, i, cmax = 1;
-	double lo = 0, hi = 0, llo, lhi, cstep, v;
-	char buf[64];
+	double lo = 0, hi = 0, llo, lhi, cstep;
 	double tick[64];
 	int b, d, s, nt = 0, ns = g->nr_series ? g->nr_series : 1;
 
@@ -400,14 +407,7 @@ static void histogram(FILE *out, const struct fl_svg *g)
 	fputs("<g class=\"histogram\">\n", out);
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" "
 		"stroke=\"#444444\"/>\n", LEFT, HIST_TOP, RIGHT - LEFT, HIST_BOTTOM - HIST_TOP);
-	for (v = 0; v <= cmax + cstep / 2; v += cstep) {
-		double y = HIST_BOTTOM - h * v / cmax;
-
-		fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-			"stroke=\"#dddddd\"/>\n", LEFT, y, RIGHT, y);
-		fmt_tick(buf, sizeof(buf), v, cstep);
-		text(out, LEFT - 6, y + 4, "end", NULL, buf);
-	}
+	y_grid(out, HIST_BOTTOM, h, (double)cmax, cstep);
 	/* x ticks at 1, 2 and 5 times powers of ten; 5 even ones if that gives < 3 */
 	for (d = (int)floor(llo); d <= (int)ceil(lhi); d++) {
 		static const double mult[] = { 1, 2, 5 };
@@ -485,9 +485,5 @@ int fl_svg_write(struct fl_svg *g, FILE *out)
 	histogram(out, g);
 	fputs("</svg>\n", out);
 	fflush(out);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ferror(out) ? -1 : 0;
+	return fl_render_end(out);
 }

@@ -3,7 +3,6 @@
  * Text output: a summary read in ten seconds, then the details.  With
  * --forks, one line per fork first.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,11 +291,7 @@ static int text_end(void *ctx, const struct fl_report *rep)
 		}
 	}
 	free(c);
-	if (fl_render_out_of_memory()) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return ferror(out) ? -1 : 0;
+	return fl_render_end(out);
 }
 
 const struct fl_renderer fl_render_text = {

@@ -267,26 +267,24 @@ int tracedat_out_add_format(struct tracedat_out *out, const char *system,
 	return push_format(&sys->formats, &sys->nr_formats, buf, len);
 }
 
-int tracedat_out_kallsyms(struct tracedat_out *out, const char *buf, size_t len)
+/* A section whose size the file keeps in 32 bits. */
+static int blob_set32(struct td_blob *b, const char *buf, size_t len)
 {
-	if (!usable(out))
-		return -1;
 	if (len > UINT32_MAX) {
 		errno = EFBIG;
 		return -1;
 	}
-	return blob_set(&out->kallsyms, buf, len);
+	return blob_set(b, buf, len);
+}
+
+int tracedat_out_kallsyms(struct tracedat_out *out, const char *buf, size_t len)
+{
+	return usable(out) ? blob_set32(&out->kallsyms, buf, len) : -1;
 }
 
 int tracedat_out_printk_formats(struct tracedat_out *out, const char *buf, size_t len)
 {
-	if (!usable(out))
-		return -1;
-	if (len > UINT32_MAX) {
-		errno = EFBIG;
-		return -1;
-	}
-	return blob_set(&out->printk, buf, len);
+	return usable(out) ? blob_set32(&out->printk, buf, len) : -1;
 }
 
 int tracedat_out_cmdlines(struct tracedat_out *out, const char *buf, size_t len)

@@ -306,6 +306,19 @@ def fuzz(target, corpus_dirs, seconds, workdir, jobs=1, extra=()):
     return p.returncode, text, execs, status
 
 
+def judge_run(rc, text, where, failed):
+    """What a libFuzzer run left in @where: its contained crashes said, and
+    a failure (@failed % rc) or the sandbox child's findings end the run."""
+    report_contained(where)
+    if rc != 0:
+        report_failure(text, where)
+        die(failed % rc)
+    if CHILD_FINDINGS:
+        report_child(where)
+        die('sandbox.c\'s child hit %d version 6 input(s) that check.c should refuse first'
+            % len(CHILD_FINDINGS))
+
+
 def cmd_check(args):
     target = build(args)
     n = replay_all(target, [os.path.join(HERE, 'corpus'), os.path.join(HERE, 'regressions')])
@@ -315,14 +328,7 @@ def cmd_check(args):
     shutil.copytree(os.path.join(HERE, 'corpus'), corpus)
     rc, text, execs, status = fuzz(target, [corpus], args.seconds, work)
     print('fuzz.py: %d s, %s executions; %s' % (args.seconds, execs, status), flush=True)
-    report_contained(work)
-    if rc != 0:
-        report_failure(text, work)
-        die('the bounded fuzz run found a failure (libFuzzer exit %d)' % rc)
-    if CHILD_FINDINGS:
-        report_child(work)
-        die('sandbox.c\'s child hit %d version 6 input(s) that check.c should refuse first'
-            % len(CHILD_FINDINGS))
+    judge_run(rc, text, work, 'the bounded fuzz run found a failure (libFuzzer exit %d)')
     if execs is not None and execs < 50:
         die('only %d executions in %d s: the target is too slow to fuzz' % (execs, args.seconds))
     shutil.rmtree(work, ignore_errors=True)
@@ -340,14 +346,7 @@ def cmd_run(args):
     print('fuzz.py: %d s, %d job(s), %s executions in all; %s' % (args.seconds, args.jobs,
                                                                  execs, status))
     print('fuzz.py: corpus %s: %d inputs' % (work, len(inputs(work))))
-    report_contained(arts)
-    if rc != 0:
-        report_failure(text, arts)
-        die('failure found (libFuzzer exit %d)' % rc)
-    if CHILD_FINDINGS:
-        report_child(arts)
-        die('sandbox.c\'s child hit %d version 6 input(s) that check.c should refuse first'
-            % len(CHILD_FINDINGS))
+    judge_run(rc, text, arts, 'failure found (libFuzzer exit %d)')
     print('fuzz.py: clean')
 
 

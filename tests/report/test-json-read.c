@@ -89,6 +89,13 @@ static struct fl_trace_info a_trace(void)
 
 static char path[] = "/tmp/test-json-read.XXXXXX";
 
+/* member @m of @got is what it was in @want (an integer or a bool) */
+#define SAME(got, want, m) do {							\
+	if ((got).m != (want).m)						\
+		fail_msg("%s: read back %lld, written %lld", #m,		\
+			 (long long)(got).m, (long long)(want).m);		\
+} while (0)
+
 /* forklock report --format json --forks of one fork of @t into @path */
 static void write_report(const struct fl_fork *f, const struct fl_decision *d,
 			 const struct fl_trace_info *t)
@@ -137,50 +144,45 @@ static void reads_back_what_the_writer_wrote(void **state)
 	assert_int_equal(json_array_size(forks), 1);
 
 	assert_int_equal(fl_jreport_fork(path, 0, json_array_get(forks, 0), &g), 0);
-	assert_true(g.ts == f.ts);
-	assert_int_equal(g.parent_pid, f.parent_pid);
-	assert_int_equal(g.parent_tgid, f.parent_tgid);
+	SAME(g, f, ts);
+	SAME(g, f, parent_pid);
+	SAME(g, f, parent_tgid);
 	assert_string_equal(g.comm, f.comm);
-	assert_int_equal(g.child_pid, f.child_pid);
-	assert_true(g.clone_flags == f.clone_flags);
-	assert_true(g.oldmm == f.oldmm);
-	assert_int_equal(g.threads, f.threads);
-	assert_int_equal(g.mm_users, f.mm_users);
-	assert_int_equal(g.mm_count, f.mm_count);
-	assert_int_equal(g.uffd, f.uffd);
-	assert_int_equal(g.vmas_locked, f.vmas_locked);
-	assert_int_equal(g.vmas_copied, f.vmas_copied);
-	assert_true(g.window_ns == f.window_ns);
-	assert_true(g.lock_wait_ns == f.lock_wait_ns);
-	assert_int_equal(g.tier, f.tier);
-	assert_int_equal(g.partial, f.partial);
-	assert_int_equal(g.lost_events, f.lost_events);
-	assert_int_equal(g.kinds.quality, f.kinds.quality);
-	assert_int_equal(g.kinds.shared, f.kinds.shared);
-	assert_int_equal(g.kinds.anon, f.kinds.anon);
-	assert_int_equal(g.kinds.cow, f.kinds.cow);
-	assert_int_equal(g.kinds.special, f.kinds.special);
-	assert_int_equal(g.nr_detail, f.nr_detail);
+	SAME(g, f, child_pid);
+	SAME(g, f, clone_flags);
+	SAME(g, f, oldmm);
+	SAME(g, f, threads);
+	SAME(g, f, mm_users);
+	SAME(g, f, mm_count);
+	SAME(g, f, uffd);
+	SAME(g, f, vmas_locked);
+	SAME(g, f, vmas_copied);
+	SAME(g, f, window_ns);
+	SAME(g, f, lock_wait_ns);
+	SAME(g, f, tier);
+	SAME(g, f, partial);
+	SAME(g, f, lost_events);
+	assert_memory_equal(&g.kinds, &f.kinds, sizeof(f.kinds));
+	SAME(g, f, nr_detail);
 	for (k = 0; k < (int)f.nr_detail; k++) {
-		assert_int_equal(g.accessor[k].kind, f.accessor[k].kind);
-		assert_int_equal(g.accessor[k].pid, f.accessor[k].pid);
-		assert_int_equal(g.accessor[k].tgid, f.accessor[k].tgid);
+		SAME(g, f, accessor[k].kind);
+		SAME(g, f, accessor[k].pid);
+		SAME(g, f, accessor[k].tgid);
 		assert_string_equal(g.accessor[k].comm, f.accessor[k].comm);
-		assert_true(g.accessor[k].ts == f.accessor[k].ts);
-		assert_true(g.accessor[k].blocked_ns == f.accessor[k].blocked_ns);
+		SAME(g, f, accessor[k].ts);
+		SAME(g, f, accessor[k].blocked_ns);
 	}
-	assert_int_equal(g.nr_accessors, f.nr_accessors);
-	for (k = 0; k < FL_ACC_NR; k++)
-		assert_int_equal(g.accessors_by_kind[k], f.accessors_by_kind[k]);
-	assert_true(g.blocked_ns == f.blocked_ns);
-	assert_int_equal(g.kprobe, f.kprobe);
-	assert_int_equal(g.dup_mmap_ret, f.dup_mmap_ret);
-	assert_int_equal(g.parent_locks, f.parent_locks);
-	assert_int_equal(g.child_locks, f.child_locks);
-	assert_int_equal(g.rcu_fallbacks, f.rcu_fallbacks);
-	assert_int_equal(g.nr_vma_waits, f.nr_vma_waits);
-	assert_true(g.vma_wait_total_ns == f.vma_wait_total_ns);
-	assert_true(g.vma_wait_max_ns == f.vma_wait_max_ns);
+	SAME(g, f, nr_accessors);
+	assert_memory_equal(g.accessors_by_kind, f.accessors_by_kind, sizeof(f.accessors_by_kind));
+	SAME(g, f, blocked_ns);
+	SAME(g, f, kprobe);
+	SAME(g, f, dup_mmap_ret);
+	SAME(g, f, parent_locks);
+	SAME(g, f, child_locks);
+	SAME(g, f, rcu_fallbacks);
+	SAME(g, f, nr_vma_waits);
+	SAME(g, f, vma_wait_total_ns);
+	SAME(g, f, vma_wait_max_ns);
 	assert_int_equal(fl_jreport_fork_waits(path, 0, json_array_get(forks, 0), &g, &w), 0);
 	assert_memory_equal(w, waits, sizeof(waits));
 	free(w);
@@ -196,20 +198,20 @@ static void reads_back_what_the_writer_wrote(void **state)
 	assert_int_equal(fl_jreport_trace(path, 0, json_array_get(traces, 0), &u), 0);
 	assert_string_equal(u.path, t.path);
 	assert_string_equal(u.kernel, t.kernel);
-	assert_int_equal(u.tier, t.tier);
-	assert_true(u.events == t.events);
+	SAME(u, t, tier);
+	SAME(u, t, events);
 	assert_true(u.lost_events == fl_trace_lost(&t));	/* the larger of the two counts */
-	assert_int_equal(u.lost_unknown, t.lost_unknown);
-	assert_true(u.unknown_events == t.unknown_events);
-	assert_true(u.duration_ns == t.duration_ns);
-	assert_int_equal(u.file_version, t.file_version);
-	assert_int_equal(u.nr_cpus, t.nr_cpus);
+	SAME(u, t, lost_unknown);
+	SAME(u, t, unknown_events);
+	SAME(u, t, duration_ns);
+	SAME(u, t, file_version);
+	SAME(u, t, nr_cpus);
 	assert_string_equal(u.clock, t.clock);
-	assert_int_equal(u.has_snapshot, t.has_snapshot);
+	SAME(u, t, has_snapshot);
 	assert_string_equal(u.command, t.command);
 	assert_string_equal(u.record_command, t.record_command);
-	assert_int_equal(u.vma_locks, t.vma_locks);
-	assert_int_equal(u.fn_unresolved, t.fn_unresolved);
+	SAME(u, t, vma_locks);
+	SAME(u, t, fn_unresolved);
 	assert_string_equal(u.probes, t.probes);
 	assert_int_equal(u.nr_missing, t.nr_missing);
 	for (k = 0; k < t.nr_missing; k++)

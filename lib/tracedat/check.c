@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,21 +70,6 @@ static void remember_checked(const struct stat *st)
 	k->ctim = st->st_ctim;
 }
 
-int td_corrupt(struct td_walk *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->p->why, sizeof(c->p->why), fmt, ap);
-	va_end(ap);
-	return -2;
-}
-
-int td_nomem(struct td_walk *c)
-{
-	snprintf(c->p->why, sizeof(c->p->why), "out of memory");
-	return -3;
-}
 
 /*
  * events/header_page as libtraceevent parses it.  libtracecmd loads no page

@@ -8,9 +8,11 @@
 #ifndef FORKLOCK_TRACEDAT_LOCAL_H
 #define FORKLOCK_TRACEDAT_LOCAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -41,8 +43,24 @@ struct td_walk {
  * memory: nothing said of the file), with p->why set.  td_corrupt() sets
  * why and returns -2, td_nomem() -3.
  */
-int td_corrupt(struct td_walk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int td_nomem(struct td_walk *c);
+static inline int td_corrupt(struct td_walk *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline int td_corrupt(struct td_walk *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->p->why, sizeof(c->p->why), fmt, ap);
+	va_end(ap);
+	return -2;
+}
+
+static inline int td_nomem(struct td_walk *c)
+{
+	snprintf(c->p->why, sizeof(c->p->why), "out of memory");
+	return -3;
+}
 
 /* check-options.c: the options section, up to its terminating id 0. */
 int td_options(struct td_walk *c);

@@ -11,7 +11,7 @@ spends its time parsing those and mutates bytes nobody reads, so a seed
 keeps only what the events use:
 
   - the snapshot (ftrace:print "forklock-snapshot ..." events on CPU 0's
-    first pages, as lib/record/recorder.c writes them) keeps its begin,
+    first pages, as lib/record/output.c writes them) keeps its begin,
     tier, command and end lines and the proc/task lines of the processes
     that have events in the trace; the pages are packed again;
   - saved_cmdlines keeps the lines of the pids that have events;

@@ -68,9 +68,9 @@ static int write_svg(const char *path, const struct fl_comparison *c)
 		out = fopen(path, "w");
 		if (!out)
 			ret = fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", path, strerror(errno));
-		else if (fl_svg_write(g, out) < 0 || fclose(out)) {
-			unlink(path);
+		else if (cmd_close_output(out, fl_svg_write(g, out))) {
 			ret = cmd_output_failed(path);
+			cmd_remove_partial(path);
 		}
 	}
 	fl_svg_free(g);
@@ -161,7 +161,7 @@ int cmd_compare(int argc, char **argv)
 		ret = fl_compare_json(stdout, &c);
 	else
 		ret = fl_compare_text(stdout, &c, !strcmp(format, "mail"));
-	if (ret || fflush(stdout))
+	if (ret)
 		ret = cmd_output_failed("the comparison");
 out:
 	fl_compare_free(&c);

@@ -103,8 +103,6 @@ int cmd_merge(int argc, char **argv)
 	report = fl_merge_report(&m);
 	if (renderer->end(sink.ctx, &report) < 0)
 		ret = cmd_output_failed("the report");
-	if (!ret && fflush(stdout))
-		ret = fl_err(FL_EXIT_OUTPUT, "cannot write the report");
 out:
 	ret = cmd_plot_close(&plot, ret);
 	fl_merge_free(&m);

@@ -37,8 +37,23 @@ int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_rend
  * An output (@what: "the report", a file) could not be written: "cannot
  * write @what" and FL_EXIT_OUTPUT, or, when memory ran out making it
  * (fl_render_out_of_memory()), "out of memory" and FL_EXIT_FAILURE.
+ * Reads errno for the reason; EPIPE gives FL_EXIT_OUTPUT with no line.
  */
 int cmd_output_failed(const char *what);
+/*
+ * The end of every command: stdout flushed and checked.  Returns @ret, or
+ * cmd_output_failed("standard output") when it is 0 and stdout failed.
+ * EPIPE (the reader closed the pipe: `forklock report | head`) is no error
+ * line, only FL_EXIT_OUTPUT.
+ */
+int cmd_stdout_done(int ret);
+/*
+ * Close an output file @f after its output's end returned @written (0 or
+ * -1): -1 with the first failure's errno kept when either failed, else 0.
+ */
+int cmd_close_output(FILE *f, int written);
+/* A half-written output removed: only a regular file (never /dev/full, a FIFO). */
+void cmd_remove_partial(const char *path);
 
 /* This command line, for the mail output's "Produced by". */
 void cmd_set_cmdline(int argc, char **argv);

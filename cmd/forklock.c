@@ -50,18 +50,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return FL_EXIT_OK;
+		return cmd_stdout_done(FL_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("forklock %s\n", FORKLOCK_VERSION);
-		return FL_EXIT_OK;
+		return cmd_stdout_done(FL_EXIT_OK);
 	}
 	for (i = 0; i < NR_COMMANDS; i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		snprintf(prog, sizeof(prog), "forklock %s", commands[i].name);
 		fl_log_set_prog(prog);
-		return commands[i].run(argc - 1, argv + 1);
+		return cmd_stdout_done(commands[i].run(argc - 1, argv + 1));
 	}
 	return fl_err(FL_EXIT_USAGE, "unknown command '%s' (see 'forklock --help')", argv[1]);
 }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -51,9 +52,43 @@ int cmd_render_option(int c, const struct fl_renderer **renderer, struct fl_rend
 
 int cmd_output_failed(const char *what)
 {
+	int err = errno;
+
 	if (fl_render_out_of_memory())
 		return fl_err(FL_EXIT_FAILURE, "out of memory: %s is not complete", what);
-	return fl_err(FL_EXIT_OUTPUT, "cannot write %s", what);
+	if (err == EPIPE)
+		return FL_EXIT_OUTPUT;	/* the reader went away (| head): not news */
+	if (!err)
+		return fl_err(FL_EXIT_OUTPUT, "cannot write %s", what);
+	return fl_err(FL_EXIT_OUTPUT, "cannot write %s: %s", what, strerror(err));
+}
+
+int cmd_close_output(FILE *f, int written)
+{
+	int err = errno;
+
+	if (fclose(f) && !written)
+		return -1;	/* errno: fclose()'s */
+	errno = err;
+	return written;
+}
+
+void cmd_remove_partial(const char *path)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
+int cmd_stdout_done(int ret)
+{
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return ret;
+	if (ret)
+		return ret;	/* its own line is out already */
+	return cmd_output_failed("standard output");
 }
 
 void cmd_set_cmdline(int argc, char **argv)
@@ -113,15 +148,13 @@ int cmd_plot_open(struct cmd_plot *p, const struct fl_policy_set *set, const cha
 int cmd_plot_close(struct cmd_plot *p, int ret)
 {
 	if (!ret && p->out) {
-		int bad = fl_svg_write(p->svg, p->out);
-
-		if (fclose(p->out) || bad)
+		if (cmd_close_output(p->out, fl_svg_write(p->svg, p->out)))
 			ret = cmd_output_failed(p->path);
 		p->out = NULL;
 	}
 	if (p->out) {
 		fclose(p->out);
-		unlink(p->path);	/* no half-written plot */
+		cmd_remove_partial(p->path);	/* no half-written plot */
 	}
 	fl_svg_free(p->svg);
 	p->svg = NULL;

@@ -241,7 +241,8 @@ static void json_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 		return;
 	o = fork_obj(f, set, d);
 	fprintf(c->opts.out, "%s\n  ", c->first ? "" : ",");
-	if (!o || json_dumpf(o, c->opts.out, JSON_COMPACT) < 0)
+	/* a failed write leaves the stream's error for fl_render_end() */
+	if (!o || (json_dumpf(o, c->opts.out, JSON_COMPACT) < 0 && !ferror(c->opts.out)))
 		fl_render_nomem();
 	json_decref(o);
 	c->first = false;
@@ -444,6 +445,9 @@ static int json_end(void *ctx, const struct fl_report *rep)
 		char *text = json_dumps(rest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		char *body = text ? strchr(text, '{') : NULL;
 		size_t len = body ? strlen(body) : 0;
+
+		if (!text)
+			fl_render_nomem();
 
 		/* strip the outer braces and splice the members in */
 		if (body && len >= 2) {

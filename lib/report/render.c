@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The renderer table, and what every output shares (render.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -36,13 +38,34 @@ void fl_render_watch_json(void)
 	json_set_alloc_funcs(json_watch_malloc, free);
 }
 
+static bool reader_gone(FILE *out)
+{
+	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
+	struct stat st;
+
+	if (p.fd < 0 || fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
+		return false;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 int fl_render_end(FILE *out)
 {
 	if (render_nomem) {
 		errno = ENOMEM;
 		return -1;
 	}
-	return ferror(out) ? -1 : 0;
+	/*
+	 * What is still buffered is written now, so a full disk is seen here.
+	 * A write that failed earlier left only the stream's error flag: its
+	 * reason is gone: a pipe whose reader went away is told by poll()
+	 * (EPIPE, which commands do not report), else errno 0 (no reason).
+	 */
+	errno = 0;
+	if (!fflush(out) && !ferror(out))
+		return 0;
+	if (!errno)
+		errno = reader_gone(out) ? EPIPE : 0;
+	return -1;
 }
 
 static const struct fl_renderer *renderers[] = {

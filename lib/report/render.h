@@ -68,7 +68,10 @@ const struct fl_renderer *fl_renderer_find(const char *name);
 void fl_render_nomem(void);
 bool fl_render_out_of_memory(void);
 void fl_render_watch_json(void);
-/* How an output ends: 0, or -1 (errno ENOMEM when memory ran out, else @out's error). */
+/*
+ * How an output ends: @out flushed and checked; 0, or -1 with errno ENOMEM
+ * when memory ran out, else @out's error (EIO when the stream lost it).
+ */
 int fl_render_end(FILE *out);
 
 /* "52.1 us", "1.20 ms", "812 ns", "3.02 s" */

@@ -484,6 +484,5 @@ int fl_svg_write(struct fl_svg *g, FILE *out)
 	     "fork windows (one bar per series in each bin)");
 	histogram(out, g);
 	fputs("</svg>\n", out);
-	fflush(out);
 	return fl_render_end(out);
 }

@@ -78,7 +78,12 @@ class Policies(LiveTest):
         mon = truth["monitor_pid"]
         raced = [f for f in forks if any(a["pid"] == mon and a["kind"] == "uffd_ioctl"
                                          for a in f["concurrent"])]
-        # the monitor issues ioctls back to back from another CPU
+        # the owner forks only once it has seen the monitor running on the
+        # other CPU (even when that CPU is busy: it waits for it)
+        self.assertEqual(truth["monitor_running_at_forks"], F)
+        # the monitor issues ioctls back to back from another CPU; the first
+        # windows may miss them: the monitor's fd (SCM_RIGHTS) is tied to the
+        # owner's mm only once one of its ioctls falls back into a window
         self.assertGreaterEqual(len(raced), F * 3 // 4)
         for f in forks:
             self.assertEqual(f["threads"], 1)

@@ -303,6 +303,8 @@ def test_uffd_monitor():
     check(0 <= data["monitor_ioctls_in_fork_calls"] <= data["monitor_ioctls_in_span"] <= n,
           "in_fork_calls <= in_span <= ioctls")
     eq(data["monitor_eagain"], 0, "monitor_eagain (no EVENT_* features)")
+    # the owner saw the monitor running before every fork (it waits for it)
+    eq(data["monitor_running_at_forks"], 20, "monitor_running_at_forks")
 
 
 # ---- spawn ---------------------------------------------------------------

@@ -22,6 +22,7 @@
 #ifndef FORKLOCK_POLICY_H
 #define FORKLOCK_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -46,7 +47,26 @@ enum forklock_kinds_quality {
 enum forklock_tier {
 	FORKLOCK_TIER_TRACEPOINT = 0,	/* inferred from tracepoints */
 	FORKLOCK_TIER_KPROBE	= 1,	/* mm_users/mm_count read inside dup_mmap() */
+	FORKLOCK_TIER_BPF	= 2,	/* read by BPF programs on tracepoints */
 };
+
+/* Where one value came from (the src_* members). */
+enum forklock_source {
+	FORKLOCK_SRC_NONE	= 0,	/* not known: the value is -1 */
+	FORKLOCK_SRC_TRACEPOINT	= 1,	/* inferred by forklock's model of the tracepoints */
+	FORKLOCK_SRC_KPROBE	= 2,	/* read by the kernel-side probe */
+	FORKLOCK_SRC_BPF	= 3,	/* read by a BPF program */
+};
+
+/*
+ * Members after .accessors_reaching_vma came later: a plugin that reads one
+ * checks first that .size covers it, e.g.
+ *
+ *	if (fork->size >= FORKLOCK_FORK_HAS(mm_users_holders)) ...
+ */
+#define FORKLOCK_FORK_HAS(member)					\
+	(offsetof(struct forklock_fork, member) +			\
+	 sizeof(((struct forklock_fork *)0)->member))
 
 /* One fork, as forklock reconstructed it.  -1 in a signed count: unknown. */
 struct forklock_fork {
@@ -59,11 +79,12 @@ struct forklock_fork {
 	int32_t child_pid;
 	char comm[16];			/* parent */
 	uint64_t clone_flags;
-	int32_t threads;		/* tasks sharing oldmm (mm_users as observed) */
-	int32_t mm_users;		/* read in dup_mmap(), kprobe tier only */
-	int32_t mm_count;		/* read in dup_mmap(), kprobe tier only */
+	int32_t threads;		/* tasks sharing oldmm, as forklock's model sees them */
+	int32_t mm_users;		/* oldmm->mm_users read by the kernel (src_mm_users); -1 not read */
+	int32_t mm_count;		/* oldmm->mm_count read by the kernel (src_mm_count); -1 not read */
 	int32_t uffd;			/* enum forklock_uffd */
-	uint32_t vmas_locked;		/* parent VMAs vma_start_write() locked */
+	uint32_t vmas_locked;		/* parent VMAs dup_mmap() write-locks, VM_DONTCOPY ones
+					 * included (see vmas_locked_estimated) */
 	/* oldmm's VMAs by kind, -1 where unknown.  From /proc/PID/maps at the
 	 * start of the recording, inherited through forks, and MAP_SHARED
 	 * mmap()/munmap() calls seen since (after exec only those). */
@@ -76,6 +97,19 @@ struct forklock_fork {
 	uint32_t accessors;		/* all of them */
 	uint32_t accessors_reaching_vma;	/* could reach a VMA without oldmm's mmap_lock:
 						 * sibling faults, UFFDIO_* ioctls */
+	/* --- added later: check .size (FORKLOCK_FORK_HAS) before reading --- */
+	int32_t map_count;		/* oldmm->map_count read by the kernel; -1 not read */
+	uint32_t vmas_copied;		/* VMAs dup_mmap() copied (VM_DONTCOPY ones are not) */
+	int32_t vmas_dontcopy;		/* VM_DONTCOPY VMAs of oldmm: locked, not copied; -1 unknown */
+	int32_t vmas_locked_estimated;	/* 1: vmas_locked is an estimate (VM_DONTCOPY part) */
+	int32_t src_threads;		/* enum forklock_source of threads, */
+	int32_t src_mm_users;		/* ... of mm_users, */
+	int32_t src_mm_count;		/* ... of mm_count, */
+	int32_t src_map_count;		/* ... of map_count, */
+	int32_t src_vmas_locked;	/* ... of vmas_locked (a kernel source: read, not counted) */
+	uint32_t mm_users_holders;	/* holders of oldmm besides its threads that the trace
+					 * names (mm_users > threads: a uffd ioctl, a /proc
+					 * reader, a tracer) */
 };
 
 enum forklock_decision {

@@ -11,11 +11,13 @@
 
 static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
 {
-	int users = fork->mm_users >= 0 ? fork->mm_users : fork->threads;
+	/* what the kernel read where it was read, the model's threads otherwise */
+	int read = fork->mm_users >= 0;
+	int users = read ? fork->mm_users : fork->threads;
 
 	if (users > 1) {
 		v->decision = FORKLOCK_LOCK;
-		v->reason = "mm_users > 1";
+		v->reason = read ? "mm_users > 1 (kernel-read)" : "threads > 1 (model)";
 	} else if (fork->uffd == FORKLOCK_UFFD_PRESENT) {
 		v->decision = FORKLOCK_LOCK;
 		v->reason = "a userfaultfd holds mm_count";
@@ -25,10 +27,11 @@ static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
 	} else if (users == 1 && fork->mm_count == 1) {
 		v->decision = FORKLOCK_SKIP;
 		v->skipped_locks = fork->vmas_locked;
-		v->reason = "mm_users == 1 and mm_count == 1";
+		v->reason = "mm_users == 1 and mm_count == 1 (kernel-read)";
 	} else {
 		v->decision = FORKLOCK_UNDECIDED;
-		v->reason = users < 0 ? "mm_users unknown" : "mm_count unknown (tracepoint tier)";
+		v->reason = users < 0 ? "mm_users not read, threads unknown" :
+				    "mm_count not read (tracepoint tier)";
 	}
 	return 0;
 }

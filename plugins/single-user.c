@@ -9,18 +9,20 @@
 
 static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
 {
-	int users = fork->mm_users >= 0 ? fork->mm_users : fork->threads;
+	/* what the kernel read where it was read, the model's threads otherwise */
+	int read = fork->mm_users >= 0;
+	int users = read ? fork->mm_users : fork->threads;
 
 	if (users < 0) {
 		v->decision = FORKLOCK_UNDECIDED;
-		v->reason = "mm_users unknown";
+		v->reason = "mm_users not read, threads unknown";
 	} else if (users == 1) {
 		v->decision = FORKLOCK_SKIP;
 		v->skipped_locks = fork->vmas_locked;
-		v->reason = "mm_users == 1";
+		v->reason = read ? "mm_users == 1 (kernel-read)" : "threads == 1 (model)";
 	} else {
 		v->decision = FORKLOCK_LOCK;
-		v->reason = "mm_users > 1";
+		v->reason = read ? "mm_users > 1 (kernel-read)" : "threads > 1 (model)";
 	}
 	return 0;
 }

@@ -37,13 +37,24 @@ const char *fl_decision_name(int decision)
 	}
 }
 
+static int32_t source_of(enum fl_source src)
+{
+	switch (src) {
+	case FL_SRC_TRACEPOINT:	return FORKLOCK_SRC_TRACEPOINT;
+	case FL_SRC_KPROBE:	return FORKLOCK_SRC_KPROBE;
+	case FL_SRC_BPF:	return FORKLOCK_SRC_BPF;
+	default:		return FORKLOCK_SRC_NONE;
+	}
+}
+
 static void view_of(const struct fl_fork *f, struct forklock_fork *v)
 {
 	int k;
 
 	memset(v, 0, sizeof(*v));
 	v->size = sizeof(*v);
-	v->tier = f->tier == FL_TIER_KPROBE ? FORKLOCK_TIER_KPROBE : FORKLOCK_TIER_TRACEPOINT;
+	v->tier = f->tier == FL_TIER_KPROBE ? FORKLOCK_TIER_KPROBE :
+		  f->tier == FL_TIER_BPF ? FORKLOCK_TIER_BPF : FORKLOCK_TIER_TRACEPOINT;
 	v->ts_ns = f->ts;
 	v->window_ns = f->window_ns;
 	v->parent_pid = f->parent_pid;
@@ -68,6 +79,16 @@ static void view_of(const struct fl_fork *f, struct forklock_fork *v)
 	for (k = 0; k < FL_ACC_NR; k++)
 		if (fl_access_reaches_vma(k))
 			v->accessors_reaching_vma += f->accessors_by_kind[k];
+	v->map_count = f->src.map_count != FL_SRC_NONE ? f->map_count : -1;
+	v->vmas_copied = f->vmas_copied;
+	v->vmas_dontcopy = f->vmas_dontcopy;
+	v->vmas_locked_estimated = f->locked_quality == FL_LOCKED_ESTIMATED;
+	v->src_threads = source_of(f->src.threads);
+	v->src_mm_users = source_of(f->src.mm_users);
+	v->src_mm_count = source_of(f->src.mm_count);
+	v->src_map_count = source_of(f->src.map_count);
+	v->src_vmas_locked = source_of(f->src.vmas_locked);
+	v->mm_users_holders = f->nr_holders;
 }
 
 static const struct fl_accessor *first_reacher(const struct fl_fork *f)
@@ -135,7 +156,8 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 		case FORKLOCK_SKIP:
 			d->skipped_locks = v.skipped_locks > f->vmas_locked ?
 					   f->vmas_locked : v.skipped_locks;
-			d->estimated = v.estimated;
+			/* skipping an estimated count of locks is an estimate too */
+			d->estimated = v.estimated || f->locked_quality == FL_LOCKED_ESTIMATED;
 			if (f->lost_events)
 				d->safety = FL_SAFETY_UNKNOWN;
 			else if (!reachers)

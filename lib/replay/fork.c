@@ -37,7 +37,47 @@ const char *fl_kinds_quality_name(enum fl_kinds_quality q)
 
 const char *fl_tier_name(enum fl_tier tier)
 {
-	return tier == FL_TIER_KPROBE ? "kprobe" : "tracepoint";
+	switch (tier) {
+	case FL_TIER_TRACEPOINT:	return "tracepoint";
+	case FL_TIER_KPROBE:		return "kprobe";
+	case FL_TIER_BPF:		return "bpf";
+	}
+	return "tracepoint";
+}
+
+const char *fl_source_name(enum fl_source src)
+{
+	switch (src) {
+	case FL_SRC_NONE:		return "none";
+	case FL_SRC_TRACEPOINT:		return "tracepoint";
+	case FL_SRC_KPROBE:		return "kprobe";
+	case FL_SRC_BPF:		return "bpf";
+	case FL_SRC_NR:			break;
+	}
+	return "none";
+}
+
+const char *fl_locked_quality_name(enum fl_locked_quality q)
+{
+	switch (q) {
+	case FL_LOCKED_EXACT:		return "exact";
+	case FL_LOCKED_KERNEL:		return "kernel";
+	case FL_LOCKED_ESTIMATED:	return "estimated";
+	case FL_LOCKED_NR:		break;
+	}
+	return "estimated";
+}
+
+const char *fl_holder_name(enum fl_holder_kind kind)
+{
+	switch (kind) {
+	case FL_HOLD_UFFD_IOCTL:	return "uffd_ioctl";
+	case FL_HOLD_REMOTE:		return "remote_mmap_lock";
+	case FL_HOLD_PTRACE:		return "ptrace";
+	case FL_HOLD_UNKNOWN:		return "unknown";
+	case FL_HOLD_NR:		break;
+	}
+	return "unknown";
 }
 
 /*

@@ -25,6 +25,45 @@ enum fl_uffd {
 enum fl_tier {
 	FL_TIER_TRACEPOINT,	/* inferred from tracepoints */
 	FL_TIER_KPROBE,		/* read inside dup_mmap() by kprobes */
+	FL_TIER_BPF,		/* read by BPF programs on tracepoints */
+};
+
+/*
+ * Where one value of a fork came from: nowhere (not known), the replay's
+ * model of the tracepoints, or a kernel-side read (kprobe, BPF).  Every
+ * output says it beside the value.
+ */
+enum fl_source {
+	FL_SRC_NONE,		/* not known */
+	FL_SRC_TRACEPOINT,	/* inferred by the replay from tracepoints */
+	FL_SRC_KPROBE,		/* read by the kernel-side probe */
+	FL_SRC_BPF,		/* read by a BPF program */
+	FL_SRC_NR
+};
+
+struct fl_sources {
+	enum fl_source threads, mm_users, mm_count, map_count, vmas_locked, vmas_copied;
+};
+
+/* How vmas_locked is known. */
+enum fl_locked_quality {
+	FL_LOCKED_EXACT,	/* from the trace: copied VMAs + VM_DONTCOPY ones, both sure */
+	FL_LOCKED_KERNEL,	/* read by the kernel (map_count, or each lock counted) */
+	FL_LOCKED_ESTIMATED,	/* the trace cannot be sure (VM_DONTCOPY part unknown or guessed) */
+	FL_LOCKED_NR
+};
+
+/*
+ * Why mm_users may be above threads: something else holds an mmget()
+ * reference on oldmm while dup_mmap() reads it (the seed thread's
+ * transient mm_users).  What the trace names as such a holder.
+ */
+enum fl_holder_kind {
+	FL_HOLD_UFFD_IOCTL,	/* a UFFDIO_* ioctl into oldmm by another process */
+	FL_HOLD_REMOTE,		/* another process took oldmm's mmap_lock (/proc reader, ...) */
+	FL_HOLD_PTRACE,		/* a tracer (access_process_vm) */
+	FL_HOLD_UNKNOWN,	/* mm_users > threads and the trace names no one */
+	FL_HOLD_NR
 };
 
 enum fl_access {
@@ -47,6 +86,17 @@ const char *fl_access_name(enum fl_access kind);
 void fl_comm_clean(char *comm);
 const char *fl_uffd_name(enum fl_uffd uffd);
 const char *fl_tier_name(enum fl_tier tier);
+const char *fl_source_name(enum fl_source src);
+const char *fl_locked_quality_name(enum fl_locked_quality q);
+const char *fl_holder_name(enum fl_holder_kind kind);
+
+struct fl_holder {
+	enum fl_holder_kind kind;
+	int pid;		/* -1: not known (FL_HOLD_UNKNOWN) */
+	char comm[16];
+};
+
+#define FL_FORK_HOLDERS 4	/* extra mm_users holders named per fork */
 
 struct fl_accessor {
 	enum fl_access kind;
@@ -82,12 +132,13 @@ struct fl_fork {
 	int child_pid;			/* -1: not seen */
 	uint64_t clone_flags;
 	uint64_t oldmm, newmm;
-	int threads;			/* tasks sharing oldmm (mm_users as observed); -1 unknown */
-	int mm_users;			/* read in dup_mmap (kprobe tier); -1 unknown */
-	int mm_count;			/* read in dup_mmap (kprobe tier); -1 unknown */
+	int threads;			/* tasks sharing oldmm (the model); -1 unknown */
+	int mm_users;			/* oldmm->mm_users read by the kernel side; -1 not read */
+	int mm_count;			/* oldmm->mm_count read by the kernel side; -1 not read */
 	enum fl_uffd uffd;
 	uint32_t vmas_copied;		/* ma_write fn=mas_store by the parent in the window */
-	uint32_t vmas_locked;		/* parent VMAs vma_start_write() locked */
+	uint32_t vmas_locked;		/* parent VMAs dup_mmap() write-locks: VM_DONTCOPY
+					 * ones included (locked_quality says how known) */
 	struct fl_vma_kinds kinds;	/* oldmm's VMAs by kind, when known */
 	enum fl_tier tier;
 	bool partial;			/* window began before, or ended after, the recording */
@@ -108,7 +159,21 @@ struct fl_fork {
 	uint32_t nr_vma_waits;		/* parent locks timed entry -> return */
 	uint64_t vma_wait_max_ns, vma_wait_total_ns;
 	const uint64_t *vma_wait_ns;	/* each of them (valid while the fork is handed over) */
+	/* kernel-read values apart from the model's (grows at its end) */
+	int map_count;			/* oldmm->map_count read by the kernel side; -1 not read */
+	int vmas_dontcopy;		/* oldmm's VM_DONTCOPY VMAs (locked, not copied); -1 unknown */
+	enum fl_locked_quality locked_quality;	/* how vmas_locked is known */
+	struct fl_sources src;		/* which tier gave each value */
+	/* mm_users > threads: the extra holders of oldmm the trace names */
+	uint32_t nr_holders;
+	struct fl_holder holder[FL_FORK_HOLDERS];
 };
+
+/* mm_users was read and is above the model's threads: something else holds oldmm */
+static inline bool fl_fork_extra_users(const struct fl_fork *f)
+{
+	return f->mm_users >= 0 && f->threads >= 0 && f->mm_users > f->threads;
+}
 
 /*
  * How a fork ended: complete (its child was seen), partial (its window

@@ -23,16 +23,76 @@
 #include "replay/replay-int.h"
 
 
+/*
+ * VMAs dup_mmap() write-locks: every VMA of oldmm, VM_DONTCOPY ones
+ * included (6.4+; none before).  Read by the kernel where a probe counted
+ * the locks or read map_count; else the copied VMAs plus the VM_DONTCOPY
+ * ones the replay knows of, estimated where it cannot be sure of those.
+ */
+static void fork_locked(struct replay *rp, struct fl_fork *f)
+{
+	if (f->kprobe && rp->info->has_vma_lock_probes) {
+		/* __vma_start_write() counted the parent's locks */
+		f->vmas_locked = f->parent_locks;
+		f->locked_quality = FL_LOCKED_KERNEL;
+		f->src.vmas_locked = FL_SRC_KPROBE;
+	} else if (!rp->info->vma_locks) {
+		f->vmas_locked = 0;		/* the kernel has no per-VMA locks */
+		f->locked_quality = FL_LOCKED_EXACT;
+		f->src.vmas_locked = FL_SRC_TRACEPOINT;
+	} else if (f->map_count >= 0 && f->src.map_count != FL_SRC_NONE) {
+		f->vmas_locked = (uint32_t)f->map_count;
+		f->locked_quality = FL_LOCKED_KERNEL;
+		f->src.vmas_locked = f->src.map_count;
+	} else {
+		f->vmas_locked = f->vmas_copied + (f->vmas_dontcopy > 0 ? f->vmas_dontcopy : 0);
+		f->src.vmas_locked = FL_SRC_TRACEPOINT;
+	}
+}
+
+/*
+ * The kernel read more users of oldmm than the model has threads: name
+ * the other holders the window shows (another process's UFFDIO_* ioctl
+ * or remote mmap_lock on oldmm), or say that none is named.
+ */
+static void fork_holders(struct fl_fork *f)
+{
+	uint32_t i, j;
+
+	f->nr_holders = 0;
+	if (!fl_fork_extra_users(f))
+		return;
+	for (i = 0; i < f->nr_detail && f->nr_holders < FL_FORK_HOLDERS; i++) {
+		const struct fl_accessor *a = &f->accessor[i];
+		struct fl_holder *h;
+
+		if (a->kind != FL_ACC_UFFD_IOCTL && a->kind != FL_ACC_REMOTE)
+			continue;
+		if (a->tgid >= 0 && a->tgid == f->parent_tgid)
+			continue;	/* a thread of the parent: counted in threads */
+		for (j = 0; j < f->nr_holders; j++)
+			if (f->holder[j].pid == a->pid)
+				break;
+		if (j < f->nr_holders)
+			continue;
+		h = &f->holder[f->nr_holders++];
+		h->kind = a->kind == FL_ACC_UFFD_IOCTL ? FL_HOLD_UFFD_IOCTL : FL_HOLD_REMOTE;
+		h->pid = a->pid;
+		memcpy(h->comm, a->comm, sizeof(h->comm));
+	}
+	if (!f->nr_holders) {
+		f->holder[0] = (struct fl_holder){ .kind = FL_HOLD_UNKNOWN, .pid = -1 };
+		f->nr_holders = 1;
+	}
+}
+
 static void rec_finish(struct replay *rp, struct fork_rec *rec)
 {
 	if (rec->refs > 0 || !rec->settled)
 		return;
 	if (rec->is_fork && rp->sink && rp->sink->fork) {
-		/* __vma_start_write() counted the parent's locks: that is exact */
-		if (rec->f.kprobe && rp->info->has_vma_lock_probes)
-			rec->f.vmas_locked = rec->f.parent_locks;
-		else
-			rec->f.vmas_locked = rp->info->vma_locks ? rec->f.vmas_copied : 0;
+		fork_locked(rp, &rec->f);
+		fork_holders(&rec->f);
 		if (rec->aborted)
 			rec->f.child_pid = -1;
 		rec->f.vma_wait_ns = rec->waits;
@@ -80,6 +140,12 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 	f->threads = model_threads(rp, t);
 	f->mm_users = -1;
 	f->mm_count = -1;
+	f->map_count = -1;
+	f->vmas_dontcopy = -1;
+	f->src = (struct fl_sources){
+		.threads = f->threads >= 0 ? FL_SRC_TRACEPOINT : FL_SRC_NONE,
+		.vmas_copied = FL_SRC_TRACEPOINT,
+	};
 	f->uffd = model_uffd(rp, t);
 	f->tier = FL_TIER_TRACEPOINT;
 	f->fn_unresolved = rp->info->fn_unresolved;
@@ -91,9 +157,11 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 	if (t->kp_dup && t->kp_oldmm == t->win_mm) {
 		f->kprobe = true;
 		f->tier = FL_TIER_KPROBE;
+		/* kept apart from the model's threads: a holder may be no thread */
 		f->mm_users = t->kp_users;
 		f->mm_count = t->kp_count;
-		f->threads = t->kp_users;
+		f->src.mm_users = FL_SRC_KPROBE;
+		f->src.mm_count = FL_SRC_KPROBE;
 		if (t->kp_count == 1)
 			f->uffd = FL_UFFD_NONE;	/* nothing else holds the mm */
 	}

@@ -249,6 +249,19 @@ int fl_jreport_accessor(const char *path, const char *what, size_t i, json_t *ja
 	return accessor_of(&w, ja, a);
 }
 
+/* A report from before "sources": what its tier can have read. */
+static void sources_of_old(struct fl_fork *f)
+{
+	enum fl_source kernel = f->tier == FL_TIER_BPF ? FL_SRC_BPF : FL_SRC_KPROBE;
+
+	f->src.threads = f->threads >= 0 ? FL_SRC_TRACEPOINT : FL_SRC_NONE;
+	f->src.mm_users = f->mm_users >= 0 ? kernel : FL_SRC_NONE;
+	f->src.mm_count = f->mm_count >= 0 ? kernel : FL_SRC_NONE;
+	f->src.map_count = f->map_count >= 0 ? kernel : FL_SRC_NONE;
+	f->src.vmas_locked = FL_SRC_TRACEPOINT;
+	f->src.vmas_copied = FL_SRC_TRACEPOINT;
+}
+
 int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 {
 	struct where w = { path, "fork", i };
@@ -288,6 +301,24 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 		return bad(&w, "concurrent_by_kind", "an object");
 	for (k = 0; x && k < FL_ACC_NR; k++)
 		INT(x, fl_access_name(k), 0, false, f->accessors_by_kind[k]);
+	x = json_object_get(jf, "sources");
+	if (x && !json_is_object(x))
+		return bad(&w, "sources", "an object");
+	if (x && read_members(&w, x, fl_json_sources, &f->src))
+		return FL_EXIT_FORMAT;
+	if (!x)
+		sources_of_old(f);
+	x = json_object_get(jf, "mm_users_holders");
+	if (x && !json_is_array(x))
+		return bad(&w, "mm_users_holders", "an array");
+	for (k = 0; x && k < (int)json_array_size(x) && k < FL_FORK_HOLDERS; k++) {
+		json_t *h = json_array_get(x, k);
+
+		if (!json_is_object(h))
+			return bad(&w, "mm_users_holders", "an array of objects");
+		if (read_members(&w, h, fl_json_holder, &f->holder[f->nr_holders++]))
+			return FL_EXIT_FORMAT;
+	}
 	/* kprobe tier: what the probes inside dup_mmap() read */
 	x = json_object_get(jf, "kprobe");
 	if (x && !json_is_null(x)) {
@@ -493,7 +524,12 @@ int fl_jreport_check_summary(const char *path, json_t *root, const struct fl_sum
 		C("lossy_forks", lossy_forks), C("window_total_ns", window_total_ns),
 		C("forks_with_concurrent", forks_with_accessors),
 		C("forks_with_vma_reachers", forks_with_vma_reachers),
-		C("blocked_ns", blocked_ns),
+		C("blocked_ns", blocked_ns), C("vmas_dontcopy", vmas_dontcopy),
+		C("vmas_locked_kernel_forks", locked_kernel_forks),
+		C("vmas_locked_estimated_forks", locked_estimated_forks),
+		C("mm_users_read_forks", mm_users_read_forks),
+		C("threads_mm_users_disagree_forks", users_disagree_forks),
+		C("transient_mm_users_forks", extra_users_forks),
 #undef C
 	};
 	size_t i;

@@ -200,6 +200,12 @@ static void fork_hand(json_t *o, const char *key, const void *arg)
 		v = json_object();
 		for (k = 0; k < FL_ACC_NR; k++)
 			json_object_set_new(v, fl_access_name(k), json_integer(f->accessors_by_kind[k]));
+	} else if (!strcmp(key, "sources")) {
+		v = members_obj(fl_json_sources, &f->src, NULL, NULL);
+	} else if (!strcmp(key, "mm_users_holders")) {
+		v = json_array();
+		for (i = 0; i < f->nr_holders; i++)
+			json_array_append_new(v, members_obj(fl_json_holder, &f->holder[i], NULL, NULL));
 	} else if (!strcmp(key, "kprobe")) {
 		v = kprobe_of(f);
 	} else {	/* "policies" */
@@ -384,6 +390,14 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	json_object_set_new(sum, "forks", json_integer((json_int_t)s->forks));
 	json_object_set_new(sum, "vma_locks", json_integer((json_int_t)s->vma_locks));
 	json_object_set_new(sum, "vmas_copied", json_integer((json_int_t)s->vmas_copied));
+	json_object_set_new(sum, "vmas_dontcopy", json_integer((json_int_t)s->vmas_dontcopy));
+	json_object_set_new(sum, "vmas_locked_kernel_forks", json_integer((json_int_t)s->locked_kernel_forks));
+	json_object_set_new(sum, "vmas_locked_estimated_forks",
+			    json_integer((json_int_t)s->locked_estimated_forks));
+	json_object_set_new(sum, "mm_users_read_forks", json_integer((json_int_t)s->mm_users_read_forks));
+	json_object_set_new(sum, "threads_mm_users_disagree_forks",
+			    json_integer((json_int_t)s->users_disagree_forks));
+	json_object_set_new(sum, "transient_mm_users_forks", json_integer((json_int_t)s->extra_users_forks));
 	json_object_set_new(sum, "single_threaded_forks", json_integer((json_int_t)s->single_threaded_forks));
 	json_object_set_new(sum, "multi_threaded_forks", json_integer((json_int_t)s->multi_threaded_forks));
 	json_object_set_new(sum, "unknown_threads_forks", json_integer((json_int_t)s->unknown_threads_forks));

@@ -19,6 +19,9 @@ static const char *access_name(int k) { return fl_access_name(k); }
 static const char *uffd_name(int k) { return fl_uffd_name(k); }
 static const char *tier_name(int k) { return fl_tier_name(k); }
 static const char *quality_name(int k) { return fl_kinds_quality_name(k); }
+static const char *source_name(int k) { return fl_source_name(k); }
+static const char *locked_name(int k) { return fl_locked_quality_name(k); }
+static const char *holder_name(int k) { return fl_holder_name(k); }
 
 const struct fl_jmember fl_json_fork[] = {
 	M(FL_J_INT, "ts_ns", struct fl_fork, ts, false),
@@ -31,12 +34,18 @@ const struct fl_jmember fl_json_fork[] = {
 	M(FL_J_INT_NULL, "threads", struct fl_fork, threads, true),
 	M(FL_J_INT_NULL, "mm_users", struct fl_fork, mm_users, true),
 	M(FL_J_INT_NULL, "mm_count", struct fl_fork, mm_count, true),
+	M(FL_J_INT_NULL, "map_count", struct fl_fork, map_count, true),
+	HAND("mm_users_holders"),	/* fl_json_holder: mm_users > threads */
 	NAME("uffd", struct fl_fork, uffd, uffd_name, 3, FL_UFFD_UNKNOWN),
 	M(FL_J_INT, "vmas_locked", struct fl_fork, vmas_locked, false),
+	NAME("vmas_locked_quality", struct fl_fork, locked_quality, locked_name, FL_LOCKED_NR,
+	     FL_LOCKED_EXACT),
 	M(FL_J_INT, "vmas_copied", struct fl_fork, vmas_copied, false),
+	M(FL_J_INT_NULL, "vmas_dontcopy", struct fl_fork, vmas_dontcopy, true),
+	HAND("sources"),		/* fl_json_sources: which tier gave each value */
 	M(FL_J_INT, "window_ns", struct fl_fork, window_ns, false),
 	M(FL_J_INT, "lock_wait_ns", struct fl_fork, lock_wait_ns, false),
-	NAME("tier", struct fl_fork, tier, tier_name, 2, FL_TIER_TRACEPOINT),
+	NAME("tier", struct fl_fork, tier, tier_name, 3, FL_TIER_TRACEPOINT),
 	M(FL_J_BOOL, "partial", struct fl_fork, partial, false),
 	HAND("aborted"),		/* !partial && no child: must agree */
 	M(FL_J_BOOL, "lost_events", struct fl_fork, lost_events, false),
@@ -59,6 +68,25 @@ const struct fl_jmember fl_json_kinds[] = {
 	{ NULL },
 };
 
+#define SRC(key, member)	NAME(key, struct fl_sources, member, source_name, FL_SRC_NR, FL_SRC_NONE)
+
+const struct fl_jmember fl_json_sources[] = {
+	SRC("threads", threads),
+	SRC("mm_users", mm_users),
+	SRC("mm_count", mm_count),
+	SRC("map_count", map_count),
+	SRC("vmas_locked", vmas_locked),
+	SRC("vmas_copied", vmas_copied),
+	{ NULL },
+};
+
+const struct fl_jmember fl_json_holder[] = {
+	M(FL_J_INT_NULL, "pid", struct fl_holder, pid, true),
+	M(FL_J_STR, "comm", struct fl_holder, comm, false),
+	NAME("kind", struct fl_holder, kind, holder_name, FL_HOLD_NR, FL_HOLD_UNKNOWN),
+	{ NULL },
+};
+
 const struct fl_jmember fl_json_accessor[] = {
 	NAME("kind", struct fl_accessor, kind, access_name, FL_ACC_NR, 0),
 	M(FL_J_INT, "pid", struct fl_accessor, pid, true),
@@ -73,7 +101,7 @@ const struct fl_jmember fl_json_accessor[] = {
 const struct fl_jmember fl_json_trace[] = {
 	M(FL_J_STR, "file", struct fl_trace_info, path, false),
 	M(FL_J_STR, "kernel", struct fl_trace_info, kernel, false),
-	NAME("tier", struct fl_trace_info, tier, tier_name, 2, FL_TIER_TRACEPOINT),
+	NAME("tier", struct fl_trace_info, tier, tier_name, 3, FL_TIER_TRACEPOINT),
 	M(FL_J_INT, "events", struct fl_trace_info, events, false),
 	HAND("lost_events"),		/* written: fl_trace_lost(); read into lost_events */
 	M(FL_J_BOOL, "lost_events_unknown", struct fl_trace_info, lost_unknown, false),

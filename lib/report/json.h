@@ -56,6 +56,8 @@ struct fl_jmember {
 extern const struct fl_jmember fl_json_fork[];		/* struct fl_fork */
 extern const struct fl_jmember fl_json_kinds[];		/* struct fl_vma_kinds */
 extern const struct fl_jmember fl_json_accessor[];	/* struct fl_accessor */
+extern const struct fl_jmember fl_json_sources[];	/* struct fl_sources */
+extern const struct fl_jmember fl_json_holder[];	/* struct fl_holder */
 extern const struct fl_jmember fl_json_trace[];		/* struct fl_trace_info */
 
 /* 1: @path starts like JSON ('{'), 0: it does not, -1: cannot be read (errno). */

@@ -322,6 +322,14 @@ static void mail_summary(FILE *out, const struct fl_summary *s)
 		       (unsigned long long)s->multi_threaded_forks);
 	fl_mail_printf(out, 20, LABEL "%llu", "  threads unknown",
 		       (unsigned long long)s->unknown_threads_forks);
+	if (s->mm_users_read_forks)
+		fl_mail_printf(out, 20, LABEL "%llu (kernel-read; differs from threads in %llu)",
+			       "  mm_users read", (unsigned long long)s->mm_users_read_forks,
+			       (unsigned long long)s->users_disagree_forks);
+	if (s->extra_users_forks)
+		fl_mail_printf(out, 20, LABEL "%llu forks (mm_users > threads: another holder of "
+			       "the mm, not a thread)", "  transient mm_users",
+			       (unsigned long long)s->extra_users_forks);
 	fl_mail_printf(out, 20, LABEL "%llu (unknown %llu)", "  with userfaultfd",
 		       (unsigned long long)s->uffd_forks, (unsigned long long)s->uffd_unknown_forks);
 	fl_mail_printf(out, 20, LABEL "%llu", "  with lost events", (unsigned long long)s->lossy_forks);
@@ -334,6 +342,16 @@ static void mail_summary(FILE *out, const struct fl_summary *s)
 		       "Parent VMA locks:", (unsigned long long)s->vma_locks,
 		       (unsigned long long)s->vmas.p50, (unsigned long long)s->vmas.p99,
 		       (unsigned long long)s->vmas.max);
+	if (s->vmas_dontcopy)
+		fl_mail_printf(out, 20, LABEL "%llu (locked, not copied; %llu copied)",
+			       "  VM_DONTCOPY", (unsigned long long)s->vmas_dontcopy,
+			       (unsigned long long)s->vmas_copied);
+	if (s->locked_kernel_forks)
+		fl_mail_printf(out, 20, LABEL "%llu forks", "  kernel-read",
+			       (unsigned long long)s->locked_kernel_forks);
+	if (s->locked_estimated_forks)
+		fl_mail_printf(out, 20, LABEL "%llu forks (VM_DONTCOPY part not sure)", "  estimated",
+			       (unsigned long long)s->locked_estimated_forks);
 	fl_mail_printf(out, 20, LABEL "total %s, p50 %s, p99 %s, max %s", "Write window:",
 		       fl_mail_ns(a, sizeof(a), s->window_total_ns),
 		       fl_mail_ns(b, sizeof(b), s->window.p50), fl_mail_ns(c, sizeof(c), s->window.p99),

@@ -108,6 +108,19 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 	s->blocked_ns += f->blocked_ns;
 	s->vma_locks += f->vmas_locked;
 	s->vmas_copied += f->vmas_copied;
+	if (f->vmas_dontcopy > 0)
+		s->vmas_dontcopy += (uint64_t)f->vmas_dontcopy;
+	if (f->locked_quality == FL_LOCKED_KERNEL)
+		s->locked_kernel_forks++;
+	else if (f->locked_quality == FL_LOCKED_ESTIMATED)
+		s->locked_estimated_forks++;
+	if (f->mm_users >= 0) {
+		s->mm_users_read_forks++;
+		if (f->threads >= 0 && f->threads != f->mm_users)
+			s->users_disagree_forks++;
+		if (fl_fork_extra_users(f))
+			s->extra_users_forks++;
+	}
 	s->window_total_ns += f->window_ns;
 	if (f->fn_unresolved)
 		s->fn_unresolved = true;

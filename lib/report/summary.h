@@ -77,6 +77,12 @@ struct fl_summary {
 	/* locks */
 	uint64_t vma_locks;		/* sum of vmas_locked over complete forks */
 	uint64_t vmas_copied;
+	uint64_t vmas_dontcopy;		/* VM_DONTCOPY VMAs known, summed */
+	uint64_t locked_kernel_forks;	/* vmas_locked read by the kernel side */
+	uint64_t locked_estimated_forks;	/* vmas_locked estimated (VM_DONTCOPY part) */
+	uint64_t mm_users_read_forks;	/* mm_users read by the kernel side */
+	uint64_t users_disagree_forks;	/* mm_users read != threads of the model */
+	uint64_t extra_users_forks;	/* mm_users > threads: transient mm_users */
 	uint64_t window_total_ns;
 	struct fl_pct vmas, window, lock_wait;	/* over complete forks */
 	int nr_buckets;

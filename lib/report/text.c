@@ -39,19 +39,40 @@ static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 {
 	struct text_ctx *c = ctx;
 	FILE *out = c->opts.out;
-	char w[32], th[16];
+	char w[32], th[16], mu[16];
 	uint32_t i;
 
 	if (!c->opts.forks)
 		return;
 	if (!c->header) {
-		fprintf(out, "%-18s %-16s %7s %7s %7s %7s %-7s %6s %10s  %s\n", "time", "comm", "pid",
-			"tgid", "child", "threads", "uffd", "vmas", "window", "notes");
+		fprintf(out, "%-18s %-16s %7s %7s %7s %7s %8s %-7s %6s %6s %10s  %s\n", "time", "comm",
+			"pid", "tgid", "child", "threads", "mm_users", "uffd", "locked", "copied",
+			"window", "notes");
 		c->header = true;
 	}
-	fprintf(out, "%-18.6f %-16s %7d %7d %7d %7s %-7s %6u %10s", f->ts / 1e9, f->comm,
+	if (f->mm_users >= 0)
+		snprintf(mu, sizeof(mu), "%d", f->mm_users);
+	else
+		snprintf(mu, sizeof(mu), "-");
+	fprintf(out, "%-18.6f %-16s %7d %7d %7d %7s %8s %-7s %6u %6u %10s", f->ts / 1e9, f->comm,
 		f->parent_pid, f->parent_tgid, f->child_pid, threads_str(th, sizeof(th), f->threads),
-		fl_uffd_name(f->uffd), f->vmas_locked, fl_fmt_ns(w, sizeof(w), f->window_ns));
+		mu, fl_uffd_name(f->uffd), f->vmas_locked, f->vmas_copied,
+		fl_fmt_ns(w, sizeof(w), f->window_ns));
+	if (f->locked_quality == FL_LOCKED_ESTIMATED)
+		fputs(" locked-estimated", out);
+	else if (f->locked_quality == FL_LOCKED_KERNEL)
+		fprintf(out, " locked-read(%s)", fl_source_name(f->src.vmas_locked));
+	if (f->vmas_dontcopy > 0)
+		fprintf(out, " dontcopy=%d", f->vmas_dontcopy);
+	if (fl_fork_extra_users(f)) {
+		fprintf(out, " mm_users>threads:");
+		for (i = 0; i < f->nr_holders; i++)
+			if (f->holder[i].pid >= 0)
+				fprintf(out, "%s%s:%s/%d", i ? "," : "", fl_holder_name(f->holder[i].kind),
+					f->holder[i].comm, f->holder[i].pid);
+			else
+				fprintf(out, "%s%s", i ? "," : "", fl_holder_name(f->holder[i].kind));
+	}
 	if (f->partial)
 		fputs(" partial", out);
 	else if (fl_fork_aborted(f))
@@ -224,6 +245,13 @@ static int text_end(void *ctx, const struct fl_report *rep)
 	if (s->unknown_threads_forks)
 		fprintf(out, ", threads unknown %llu", (unsigned long long)s->unknown_threads_forks);
 	fputc('\n', out);
+	if (s->mm_users_read_forks)
+		fprintf(out, "  mm_users read       %10llu   (kernel-read) differs from threads (model) in %llu\n",
+			(unsigned long long)s->mm_users_read_forks,
+			(unsigned long long)s->users_disagree_forks);
+	if (s->extra_users_forks)
+		fprintf(out, "  transient mm_users  %10llu   forks: mm_users > threads, another holder "
+			"of the mm, not a thread\n", (unsigned long long)s->extra_users_forks);
 	fprintf(out, "  with userfaultfd    %10llu", (unsigned long long)s->uffd_forks);
 	if (s->uffd_unknown_forks)
 		fprintf(out, "   (unknown: %llu)", (unsigned long long)s->uffd_unknown_forks);
@@ -239,6 +267,15 @@ static int text_end(void *ctx, const struct fl_report *rep)
 	fprintf(out, "parent VMA locks      %10llu   per fork p50 %llu, p99 %llu, max %llu\n",
 		(unsigned long long)s->vma_locks, (unsigned long long)s->vmas.p50,
 		(unsigned long long)s->vmas.p99, (unsigned long long)s->vmas.max);
+	if (s->vmas_dontcopy)
+		fprintf(out, "  VM_DONTCOPY         %10llu   locked, not copied (%llu copied)\n",
+			(unsigned long long)s->vmas_dontcopy, (unsigned long long)s->vmas_copied);
+	if (s->locked_kernel_forks)
+		fprintf(out, "  read by the kernel  %10llu   forks\n",
+			(unsigned long long)s->locked_kernel_forks);
+	if (s->locked_estimated_forks)
+		fprintf(out, "  estimated           %10llu   forks (their VM_DONTCOPY part is not sure)\n",
+			(unsigned long long)s->locked_estimated_forks);
 	fprintf(out, "oldmm write window    %10s   p50 %s, p99 %s, max %s (total)\n",
 		fl_fmt_ns(a, sizeof(a), s->window_total_ns), fl_fmt_ns(b, sizeof(b), s->window.p50),
 		fl_fmt_ns(d, sizeof(d), s->window.p99), fl_fmt_ns(e, sizeof(e), s->window.max));

@@ -215,7 +215,25 @@ def check_mutations(doc, schema, label):
     if doc.get("forks"):
         mutated("uffd 'maybe'", lambda d: d["forks"][0].__setitem__("uffd", "maybe"), False)
         mutated("tier 'kprobe'", lambda d: d["forks"][0].__setitem__("tier", "kprobe"), True)
-        mutated("tier 'bpf'", lambda d: d["forks"][0].__setitem__("tier", "bpf"), False)
+        mutated("tier 'bpf'", lambda d: d["forks"][0].__setitem__("tier", "bpf"), True)
+        mutated("tier 'ebpf'", lambda d: d["forks"][0].__setitem__("tier", "ebpf"), False)
+        mutated("vmas_locked_quality 'guessed'",
+                lambda d: d["forks"][0].__setitem__("vmas_locked_quality", "guessed"), False)
+        mutated("sources.mm_users 'model'",
+                lambda d: d["forks"][0]["sources"].__setitem__("mm_users", "model"), False)
+        mutated("sources.mm_users 'bpf'",
+                lambda d: d["forks"][0]["sources"].__setitem__("mm_users", "bpf"), True)
+        mutated("a map_count of -1",
+                lambda d: d["forks"][0].__setitem__("map_count", -1), False)
+        mutated("an mm_users holder of kind 'thread'",
+                lambda d: d["forks"][0].__setitem__(
+                    "mm_users_holders", [{"pid": 5, "comm": "x", "kind": "thread"}]), False)
+        mutated("an mm_users holder",
+                lambda d: d["forks"][0].__setitem__(
+                    "mm_users_holders", [{"pid": 5, "comm": "x", "kind": "uffd_ioctl"}]), True)
+        mutated("5 mm_users holders",
+                lambda d: d["forks"][0].__setitem__(
+                    "mm_users_holders", [{"pid": 5, "comm": "x", "kind": "ptrace"}] * 5), False)
         mutated("a negative window",
                 lambda d: d["forks"][0].__setitem__("window_ns", -1), False)
         mutated("a 16-character comm",

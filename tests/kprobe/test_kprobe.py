@@ -162,6 +162,18 @@ class KprobeTier(unittest.TestCase):
         self.assertEqual((two["tier"], two["mm_users"], two["mm_count"], two["threads"]),
                          ("kprobe", 2, 3, 2))
         self.assertEqual(one["uffd"], "none")		# mm_count 1: nobody else holds it
+        # which tier gave each value: the model's threads apart from the probe's reads
+        for f in (one, two):
+            self.assertEqual(f["sources"], {"threads": "tracepoint", "mm_users": "kprobe",
+                                            "mm_count": "kprobe", "map_count": "none",
+                                            "vmas_locked": "kprobe" if vsw else "tracepoint",
+                                            "vmas_copied": "tracepoint"})
+            self.assertEqual(f["vmas_locked_quality"], "kernel" if vsw else "exact")
+            self.assertIsNone(f["map_count"])
+            self.assertEqual(f["mm_users_holders"], [])	# mm_users == threads
+        self.assertEqual((rep["summary"]["mm_users_read_forks"],
+                          rep["summary"]["threads_mm_users_disagree_forks"],
+                          rep["summary"]["transient_mm_users_forks"]), (2, 0, 0))
         self.assertEqual((one["child_pid"], two["child_pid"]), (201, 302))
         self.assertEqual((one["vmas_copied"], two["vmas_copied"]), (4, 3))
         self.assertEqual((one["vmas_locked"], two["vmas_locked"]), (4, 3))

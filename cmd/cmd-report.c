@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"      --lock-cost-ns N      cost of one vma_start_write() for the savings (default %d)\n"
 		"      --svg FILE            plot window against VMAs locked, and the window histogram\n"
 		"      --svg-policy NAME     colour the plot by this policy's decisions (default single-user)\n"
+		"      --list-policies       print the policies that would judge (name, tab, summary), exit\n"
 		"\n"
 		"FILE defaults to forklock.dat.  Several files are summed into one report.\n",
 		FL_DEFAULT_LOCK_COST_NS);
@@ -74,6 +75,7 @@ int cmd_report(int argc, char **argv)
 		{ "no-default-policies", no_argument,		NULL, 'n' },
 		{ "lock-cost-ns",	required_argument,	NULL, 'c' },
 		CMD_PLOT_LONGOPTS,
+		{ "list-policies",	no_argument,		NULL, 'L' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -87,7 +89,7 @@ int cmd_report(int argc, char **argv)
 	char cost_source[192];
 	bool cost_given = false;
 	const char *only = NULL;
-	bool defaults = true;
+	bool defaults = true, list = false;
 	struct fl_summary summary;
 	struct report_forks rf = { .policies = &policies };
 	struct cmd_plot plot = { 0 };
@@ -131,6 +133,9 @@ int cmd_report(int argc, char **argv)
 		case 'S':
 			cmd_plot_option(c, &plot);
 			break;
+		case 'L':
+			list = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return FL_EXIT_OK;
@@ -145,7 +150,7 @@ int cmd_report(int argc, char **argv)
 	cmd_set_cmdline(argc, argv);
 
 	/* every input and plugin must be usable before anything is printed */
-	for (i = 0; files[i]; i++) {
+	for (i = 0; files[i] && !list; i++) {
 		ret = fl_replay_check(files[i]);
 		if (ret)
 			goto out;
@@ -164,6 +169,11 @@ int cmd_report(int argc, char **argv)
 		ret = fl_policy_select(&policies, only);
 		if (ret)
 			goto out;
+	}
+	if (list) {
+		for (i = 0; i < policies.nr; i++)
+			printf("%s\t%s\n", policies.v[i].p->name, policies.v[i].p->summary);
+		goto out;
 	}
 	ret = cmd_plot_open(&plot, &policies, "forklock report", "no such policy loaded");
 	if (ret)

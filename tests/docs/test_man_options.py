@@ -21,6 +21,15 @@ For forklock.1:
     and each has its page forklock-C.1 among PAGE.1...;
   - the EXIT STATUS tags are exactly the codes of lib/forklock-exit.h;
 and the EXIT STATUS tags of every command's page are codes of that header.
+The SYNOPSIS and SEE ALSO sections are complete:
+  - forklock.1's SYNOPSIS names 'forklock help' and every command;
+  - a command's SYNOPSIS shows every option its --help prints (long, or the
+    short one --help pairs with it), and the values a usage line offers
+    ('--format text|json|mail') as the same alternatives;
+  - every page's SEE ALSO names forklock(1) and every command's page (not
+    itself);
+and 'forklock help C' prints exactly 'forklock C --help', 'forklock help
+bogus' and 'forklock bogus' exit 2, '-V' prints what '--version' prints.
 """
 import os
 import re
@@ -173,6 +182,67 @@ def check_command(forklock, cmd, page_path):
     return text, help_text
 
 
+def synopsis_text(text):
+    """The SYNOPSIS as the reader sees it, alternatives without spaces: 'a|b'."""
+    words = " ".join(roff_text(l) for l in sections(text).get("SYNOPSIS", []))
+    words = re.sub(r"\s*\|\s*", "|", words)
+    return re.sub(r"\s+", " ", words)
+
+
+def check_synopsis(cmd, text, page, help_text):
+    syn = synopsis_text(text)
+    if not syn:
+        fail("%s: no SYNOPSIS section" % page)
+        return
+    h_longs, h_pairs, _ = help_options(help_text)
+    shown = set(OPT_RE.findall(syn))
+    for o in sorted(h_longs - {"--help"}):
+        if o not in shown and h_pairs.get(o) not in shown:
+            fail("%s: SYNOPSIS lacks %s%s, which '%s --help' prints"
+                 % (page, o, " (or %s)" % h_pairs[o] if o in h_pairs else "", cmd))
+    usage = help_text.split("\n\n")[0]
+    for opt, alts in re.findall(r"(--[a-z][a-z0-9-]*)[ =]([a-z]+(?:\|[a-z]+)+)", usage):
+        forms = [re.escape(opt)] + ([re.escape(h_pairs[opt])] if opt in h_pairs else [])
+        if not re.search(r"(?:%s) %s(?![a-z|])" % ("|".join(forms), re.escape(alts)), syn):
+            fail("%s: SYNOPSIS does not offer %s %s as '%s --help' does"
+                 % (page, opt, alts, cmd))
+
+
+def check_see_also(text, page, pages):
+    sec = sections(text).get("SEE ALSO")
+    if sec is None:
+        fail("%s: no SEE ALSO section" % page)
+        return
+    named = set(re.findall(r"([\w-]+)\(\d\)", " ".join(roff_text(l) for l in sec)
+                           .replace(" (", "(")))
+    for other in pages:
+        name = other[:-2]
+        if other != page and name not in named:
+            fail("%s: SEE ALSO does not name %s(1)" % (page, name))
+
+
+def check_help_command(forklock, commands):
+    for c in commands:
+        a = subprocess.run([forklock, "help", c], capture_output=True, text=True, timeout=30)
+        b = subprocess.run([forklock, c, "--help"], capture_output=True, text=True, timeout=30)
+        if (a.returncode, a.stdout, a.stderr) != (b.returncode, b.stdout, b.stderr) or \
+                a.returncode != 0:
+            fail("'forklock help %s' (exit %d) is not 'forklock %s --help' (exit %d)"
+                 % (c, a.returncode, c, b.returncode))
+    for argv, msg in ((["help", "bogus"], "unknown command 'bogus'"),
+                      (["bogus"], "unknown command 'bogus'"),
+                      (["--bogus"], "unknown option '--bogus'")):
+        p = subprocess.run([forklock, *argv], capture_output=True, text=True, timeout=30)
+        if p.returncode != 2 or p.stdout or msg not in p.stderr or len(p.stderr.splitlines()) != 1:
+            fail("'forklock %s' exits %d, stderr %r: want 2 and one line with %r"
+                 % (" ".join(argv), p.returncode, p.stderr, msg))
+    v = [subprocess.run([forklock, o], capture_output=True, text=True, timeout=30)
+         for o in ("-V", "--version")]
+    if v[0].returncode or v[0].stdout != v[1].stdout or \
+            not re.fullmatch(r"forklock \d+\.\d+\.\d+\n", v[0].stdout):
+        fail("'forklock -V' printed %r, '--version' %r" % (v[0].stdout, v[1].stdout))
+
+
 def exit_codes(header):
     with open(header) as f:
         text = f.read()
@@ -205,12 +275,21 @@ def main(forklock, header, pages):
             fail("forklock.1: command %s is not in COMMANDS" % c)
     for c in sorted(documented - set(commands)):
         fail("forklock.1 documents command %s, 'forklock --help' does not list it" % c)
+    syn = synopsis_text(top_text)
+    for c in ["help"] + commands:
+        if not re.search(r"\bforklock %s\b" % c, syn):
+            fail("forklock.1: SYNOPSIS does not show 'forklock %s'" % c)
+    cmd_pages = ["forklock.1"] + ["forklock-%s.1" % c for c in commands]
+    check_see_also(top_text, "forklock.1", cmd_pages)
+    check_help_command(forklock, commands)
     for c in commands:
         page = "forklock-%s.1" % c
         if page not in by_name:
             fail("no page %s for command %s" % (page, c))
             continue
-        text, _ = check_command(forklock, c, by_name[page])
+        text, help_text = check_command(forklock, c, by_name[page])
+        check_synopsis(c, text, page, help_text)
+        check_see_also(text, page, cmd_pages)
         for code in sorted(page_exit_codes(text, page) - exit_codes(header)):
             fail("%s documents exit status %d, which lib/forklock-exit.h does not have"
                  % (page, code))

@@ -12,13 +12,19 @@
 
 #include "workload.h"
 
-/* uffd-monitor is started by "uffd --monitor" only; --help does not list it */
+/*
+ * uffd-monitor and uffd-copy-monitor are started by "uffd --monitor" and
+ * "uffd-copy" only; --help does not list them
+ */
 static const struct wl_mode wl_modes[] = {
 	{ "storm",		wl_storm_run },
 	{ "uffd",		wl_uffd_run },
 	{ "spawn",		wl_spawn_run },
 	{ "busy",		wl_busy_run },
+	{ "uffd-copy",		wl_uffd_copy_run },
+	{ "file-fault",		wl_file_fault_run },
 	{ "uffd-monitor",	wl_uffd_monitor_run },
+	{ "uffd-copy-monitor",	wl_uffd_copy_monitor_run },
 };
 
 void wl_usage(FILE *f)
@@ -39,14 +45,23 @@ void wl_usage(FILE *f)
 "      UFFDIO_COPY/ZEROPAGE into that range throughout the forks.\n"
 "  spawn [--vfork N] [--posix-spawn N] [--clone-vm N]\n"
 "      children that share the mm: none runs dup_mmap().\n"
+"  uffd-copy --rounds R [--monitor process|thread] [--mib M] [--settle-ms S]\n"
+"        [--hold-ms MS]\n"
+"      R rounds of two fork()s: one with no copy in flight, one while a monitor\n"
+"      (a posix_spawn()ed process, or a sibling thread) fills the owner's\n"
+"      userfaultfd range of M MiB (default 64) with ONE UFFDIO_COPY; the owner\n"
+"      forks S ms (default 3) after the copy began.\n"
+"  file-fault --forks F [--pages P] [--hold-ms MS]\n"
+"      F fork()s while a sibling thread faults on a P-page (default 64) private\n"
+"      file mapping over and over (MADV_DONTNEED + read).\n"
 "  busy --seconds S [--forks-per-sec R] [--vmas N]\n"
 "      forks of a process with N VMAs (default 2000) plus a faulting and an\n"
 "      mmap/munmap sibling, for S seconds; R = 0 (default): back to back.\n"
 "\n"
 "common options:\n"
 "  --json FILE   write the JSON to FILE instead of stdout\n"
-"  --hold-ms MS  (storm, uffd) stay alive MS ms after the forks, announced on\n"
-"                stderr as \"holding pid P for MS ms\"\n"
+"  --hold-ms MS  (storm, uffd, uffd-copy, file-fault) stay alive MS ms after\n"
+"                the forks, announced on stderr as \"holding pid P for MS ms\"\n"
 "  -h, --help    this text\n"
 "\n"
 "exit status: 0 done, 1 failure, 2 bad usage.  See forklock-workload(1).\n",

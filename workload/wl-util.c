@@ -384,6 +384,24 @@ void wl_json_pids(struct wl_json *j, const char *key, const pid_t *pids, size_t 
 	fputc(']', j->f);
 }
 
+void wl_json_u64s(struct wl_json *j, const char *key, const uint64_t *v, size_t n)
+{
+	wl_json_key(j, key);
+	fputc('[', j->f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(j->f, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+	fputc(']', j->f);
+}
+
+void wl_json_i64s(struct wl_json *j, const char *key, const int64_t *v, size_t n)
+{
+	wl_json_key(j, key);
+	fputc('[', j->f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(j->f, "%s%lld", i ? "," : "", (long long)v[i]);
+	fputc(']', j->f);
+}
+
 void wl_json_self(struct wl_json *j)
 {
 	char comm[17] = "";

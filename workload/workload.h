@@ -3,7 +3,8 @@
  * forklock-workload: programs that fork in known ways and print what they
  * did (the ground truth) as one JSON object.
  *
- * One file per mode (wl-storm.c, wl-uffd.c, wl-spawn.c, wl-busy.c), the
+ * One file per mode (wl-storm.c, wl-uffd.c, wl-spawn.c, wl-busy.c,
+ * wl-uffd-copy.c, wl-file-fault.c), the
  * sibling threads in wl-siblings.c, everything shared in wl-util.c.
  * Nothing here may create a VMA between the two VMA counts of a mode:
  * no stdio on stdout, no malloc, no thread creation inside the fork loop.
@@ -39,6 +40,9 @@ int wl_uffd_run(int argc, char **argv);
 int wl_uffd_monitor_run(int argc, char **argv);
 int wl_spawn_run(int argc, char **argv);
 int wl_busy_run(int argc, char **argv);
+int wl_uffd_copy_run(int argc, char **argv);
+int wl_uffd_copy_monitor_run(int argc, char **argv);
+int wl_file_fault_run(int argc, char **argv);
 
 /* forklock-workload.c */
 void wl_usage(FILE *f);
@@ -121,6 +125,8 @@ void wl_json_u64(struct wl_json *j, const char *key, uint64_t val);
 void wl_json_bool(struct wl_json *j, const char *key, bool val);
 void wl_json_null(struct wl_json *j, const char *key);
 void wl_json_pids(struct wl_json *j, const char *key, const pid_t *pids, size_t n);
+void wl_json_u64s(struct wl_json *j, const char *key, const uint64_t *v, size_t n);
+void wl_json_i64s(struct wl_json *j, const char *key, const int64_t *v, size_t n);
 /* pid, tgid, comm of the calling thread */
 void wl_json_self(struct wl_json *j);
 /* Closes the object and writes it to --json FILE or stdout. */

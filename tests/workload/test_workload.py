@@ -94,9 +94,12 @@ def snapshot(pid):
     snap = {"maps": maps_lines(pid), "tasks": {}, "fds": {}, "children": {}}
     with open("/proc/%d/comm" % pid) as f:
         snap["comm"] = f.read().strip()
+    snap["task_comms"] = {}
     for tid in os.listdir("/proc/%d/task" % pid):
         with open("/proc/%d/task/%s/syscall" % (pid, tid)) as f:
             snap["tasks"][int(tid)] = f.read().split()[0]
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            snap["task_comms"][int(tid)] = f.read().strip()
     for fd in os.listdir("/proc/%d/fd" % pid):
         snap["fds"][int(fd)] = os.readlink("/proc/%d/fd/%s" % (pid, fd))
     for kid in children_of(pid):
@@ -307,6 +310,95 @@ def test_uffd_monitor():
     eq(data["monitor_running_at_forks"], 20, "monitor_running_at_forks")
 
 
+# ---- uffd-copy -----------------------------------------------------------
+
+def check_uffd_copy(data, snap, rounds, mib):
+    eq(data["mode"], "uffd-copy", "mode")
+    eq(data["rounds"], rounds, "rounds")
+    eq(data["forks"], 2 * rounds, "forks: two per round")
+    check_children(data, 2 * rounds)
+    eq(data["copy_bytes"], mib << 20, "copy_bytes")
+    lo, hi = data["uffd_start"], data["uffd_end"]
+    eq(hi - lo, mib << 20, "registered range length")
+    vmas = parse_maps(snap["maps"])
+    eq([v for v in vmas if v[0] < hi and v[1] > lo], [(lo, hi, "rw-p")],
+       "the registered range is one VMA of its own")
+    eq(data["monitor_comm"], "fl-copy-monitor", "monitor_comm")
+    eq(data["copy_ioctls"], [1] * rounds, "ONE UFFDIO_COPY per round")
+    eq(data["fork_copy"], [c for r in range(rounds) for c in (-1, r)],
+       "fork_copy: a free fork, then one during copy r")
+    eq(len(data["copy_start_ns"]), rounds, "copy_start_ns")
+    fs, fe = data["fork_start_ns"], data["fork_end_ns"]
+    cs, ce = data["copy_start_ns"], data["copy_end_ns"]
+    for r in range(rounds):
+        free, cp = 2 * r, 2 * r + 1
+        check(cs[r] < ce[r], "copy %d: start < end" % r)
+        check(fe[free] < cs[r] and (r == 0 or fs[free] > ce[r - 1]),
+              "free fork %d overlaps no copy" % free)
+        # the fork began inside the copy.  copy_end_ns is read after the
+        # ioctl returned, and the fork it unblocked may return first: that
+        # the fork waited is for the trace to show (tests/live)
+        check(cs[r] < fs[cp] < ce[r],
+              "fork %d began inside copy %d (fork %d..%d, copy %d..%d)"
+              % (cp, r, fs[cp], fe[cp], cs[r], ce[r]))
+
+
+def test_uffd_copy_process():
+    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "16"])
+    check_uffd_copy(data, snap, 2, 16)
+    eq(data["monitor"], "process", "monitor")
+    eq(data["threads"], 1, "threads")
+    eq(list(snap["tasks"]), [data["pid"]], "the owner is single-threaded")
+    mon = data["monitor_pid"]
+    eq(data["monitor_tgid"], mon, "the monitor process: tgid == pid")
+    eq(list(snap["children"]), [mon], "the one child while holding is the monitor")
+    if mon in snap["children"]:
+        eq(snap["children"][mon]["comm"], "fl-copy-monitor", "monitor comm in /proc")
+        check("anon_inode:[userfaultfd]" in snap["children"][mon]["fds"],
+              "the monitor holds the userfaultfd")
+    eq(data["spawns"], 1, "spawns")
+
+
+def test_uffd_copy_thread():
+    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "16",
+                           "--monitor", "thread"])
+    check_uffd_copy(data, snap, 2, 16)
+    eq(data["monitor"], "thread", "monitor")
+    eq(data["threads"], 2, "threads")
+    mon = data["monitor_pid"]
+    eq(sorted(snap["tasks"]), sorted([data["pid"], mon]), "owner and monitor thread")
+    eq(data["monitor_tgid"], data["pid"], "the monitor thread shares the owner's tgid")
+    eq(snap["task_comms"].get(mon), "fl-copy-monitor", "monitor thread comm in /proc")
+    eq(snap["children"], {}, "no child process while holding")
+    eq(data["spawns"], 0, "spawns")
+
+
+# ---- file-fault ----------------------------------------------------------
+
+def test_file_fault():
+    data, snap = run_held(["file-fault", "--forks", "40", "--pages", "32"])
+    eq(data["mode"], "file-fault", "mode")
+    eq(data["forks"], 40, "forks")
+    check_children(data, 40)
+    eq(data["threads"], 2, "threads")
+    tid = data["sibling_tid"]
+    eq(sorted(snap["tasks"]), sorted([data["pid"], tid]), "owner and faulting sibling")
+    eq(snap["task_comms"].get(tid), "fl-file-faulter", "sibling comm in /proc")
+    lo, hi = data["file_start"], data["file_end"]
+    eq(hi - lo, 32 * PAGE, "file mapping length")
+    lines = [l for l in snap["maps"] if int(l.split()[0].split("-")[0], 16) == lo]
+    eq(len(lines), 1, "the file mapping is one VMA")
+    if lines:
+        f = lines[0].split()
+        eq((int(f[0].split("-")[1], 16), f[1]), (hi, "r--p"), "private read-only mapping")
+        check(len(f) >= 6 and f[5] == "/memfd:forklock-file-fault",
+              "mapped from the memfd: %r" % lines[0])
+    check(data["loops"] > 0, "the sibling faulted")
+    eq(len(data["fork_start_ns"]), 40, "fork_start_ns")
+    check(all(s < e for s, e in zip(data["fork_start_ns"], data["fork_end_ns"])),
+          "fork start < end")
+
+
 # ---- spawn ---------------------------------------------------------------
 
 def test_spawn():
@@ -373,6 +465,11 @@ BAD = [
     (["busy"], "--seconds is required"),
     (["busy", "--seconds", "0"], "--seconds: 0 is out of range"),
     (["uffd-monitor"], "started by 'uffd --monitor' only"),
+    (["uffd-copy"], "--rounds is required"),
+    (["uffd-copy", "--rounds", "65"], "--rounds: 65 is out of range"),
+    (["uffd-copy", "--rounds", "1", "--monitor", "fork"], "--monitor: 'fork'"),
+    (["uffd-copy-monitor"], "started by 'uffd-copy' only"),
+    (["file-fault"], "--forks is required"),
 ]
 
 

@@ -50,7 +50,7 @@ void wl_usage(FILE *f)
 "      R rounds of two fork()s: one with no copy in flight, one while a monitor\n"
 "      (a posix_spawn()ed process, or a sibling thread) fills the owner's\n"
 "      userfaultfd range of M MiB (default 64) with ONE UFFDIO_COPY; the owner\n"
-"      forks S ms (default 3) after the copy began.\n"
+"      forks S ms (default 0) after the copy's first page came.\n"
 "  file-fault --forks F [--pages P] [--hold-ms MS]\n"
 "      F fork()s while a sibling thread faults on a P-page (default 64) private\n"
 "      file mapping over and over (MADV_DONTNEED + read).\n"

@@ -9,9 +9,11 @@
  *
  *   free     no copy in flight (the monitor waits on a futex)
  *   copy     the monitor has entered its copy (it stores copy_start_ns
- *            right before the ioctl), the owner sleeps --settle-ms, then
- *            forks; it waits for the copy's end, then empties the range
- *            again with MADV_DONTNEED so the next copy is real
+ *            right before the ioctl) and the range's first page is
+ *            resident (mincore()): the copy holds the VMA's lock.  The
+ *            owner sleeps --settle-ms (default 0), forks, waits for the
+ *            copy's end, then empties the range again with MADV_DONTNEED
+ *            so the next copy is real
  *
  * --monitor process (default): a posix_spawn()ed monitor (no fork: no
  * dup_mmap before the measured ones) that inherits the uffd and the
@@ -255,6 +257,31 @@ static pid_t wl_copy_spawn(int uffd, int shmfd, int srcfd)
 	return pid;
 }
 
+/*
+ * The copy has begun filling the range (so it holds the VMA's lock) once
+ * its first page is resident.  mincore() takes mmap_read_lock, not the
+ * VMA's lock, and never faults: the owner must not fault on the range
+ * (a MISSING fault would wait for the monitor).
+ */
+static void wl_wait_copy_filling(char *area)
+{
+	uint64_t deadline = wl_now_ns() + WL_COPY_TIMEOUT_MS * 1000000ull;
+	unsigned char vec = 0;
+
+	for (;;) {
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000 };
+
+		if (mincore(area, wl_page_size(), &vec))
+			wl_die("mincore");
+		if (vec & 1)
+			return;
+		if (wl_now_ns() > deadline)
+			wl_fail("copy start: the first page never came within %d ms",
+				WL_COPY_TIMEOUT_MS);
+		nanosleep(&ts, NULL);
+	}
+}
+
 static const struct option wl_uffd_copy_opts[] = {
 	{ "rounds",	required_argument, NULL, 'r' },
 	{ "monitor",	required_argument, NULL, 'm' },
@@ -284,7 +311,7 @@ static void wl_copy_fork(struct wl_copy_fork *f)
 
 int wl_uffd_copy_run(int argc, char **argv)
 {
-	unsigned long rounds = 0, mib = 64, settle_ms = 3, hold_ms = 0;
+	unsigned long rounds = 0, mib = 64, settle_ms = 0, hold_ms = 0;
 	struct wl_copy_fork forks[2 * WL_MAX_ROUNDS];
 	struct wl_copy_thread_arg targ;
 	struct wl_common com = { 0 };
@@ -384,7 +411,9 @@ int wl_uffd_copy_run(int argc, char **argv)
 		wl_copy_fork(&forks[2 * r]);
 		wl_store_wake(&shm->go, r + 1);
 		wl_wait_ge(&shm->started, r + 1, NULL, "copy start");
-		wl_sleep_ms(settle_ms);
+		wl_wait_copy_filling(area);
+		if (settle_ms)
+			wl_sleep_ms(settle_ms);
 		wl_copy_fork(&forks[2 * r + 1]);
 		wl_wait_ge(&shm->done, r + 1, NULL, "copy end");
 		if (shm->done == UINT32_MAX) {

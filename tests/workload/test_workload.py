@@ -344,8 +344,8 @@ def check_uffd_copy(data, snap, rounds, mib):
 
 
 def test_uffd_copy_process():
-    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "16"])
-    check_uffd_copy(data, snap, 2, 16)
+    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "64"])
+    check_uffd_copy(data, snap, 2, 64)
     eq(data["monitor"], "process", "monitor")
     eq(data["threads"], 1, "threads")
     eq(list(snap["tasks"]), [data["pid"]], "the owner is single-threaded")
@@ -360,9 +360,9 @@ def test_uffd_copy_process():
 
 
 def test_uffd_copy_thread():
-    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "16",
+    data, snap = run_held(["uffd-copy", "--rounds", "2", "--mib", "64",
                            "--monitor", "thread"])
-    check_uffd_copy(data, snap, 2, 16)
+    check_uffd_copy(data, snap, 2, 64)
     eq(data["monitor"], "thread", "monitor")
     eq(data["threads"], 2, "threads")
     mon = data["monitor_pid"]

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""mm_users above threads on a kprobe-tier fixture: the seed thread's race.
+
+A single-threaded owner (pid 400, threads 1 in the snapshot) forks three
+times.  The kernel-side probe reads:
+
+  fork 1: mm_users 2, mm_count 2 while a uffd monitor (another process,
+          pid 500) has a UFFDIO_COPY in flight on the owner's mm and falls
+          back to its mmap_lock inside the window: the monitor's mmget()
+          is the extra user, not a thread;
+  fork 2: mm_users 2 with nothing in the window: an extra holder the trace
+          cannot name ("unknown");
+  fork 3: mm_users 1, mm_count 1: model and kernel agree.
+
+The report must keep threads == 1 (the model) apart from mm_users (read),
+name the holder per fork, count two forks with transient mm_users, count
+no fork as multi-threaded, and let the policies decide on what the kernel
+read (single-user locks forks 1 and 2: mm_users 2).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from probefmt import probe_format  # noqa: E402
+
+FORKLOCK, MKFIXTURE, DATA = sys.argv[1:4]
+DATA = os.path.abspath(DATA)
+del sys.argv[1:4]
+
+MAS_STORE = "0xffffffff825218e8"	# tests/data/printk_formats
+GROUP = "forklock_100"
+OLDMM = 0xffff888000100000
+NEWMM = [0xffff888000200000, 0xffff888000300000, 0xffff888000400000]
+UFFDIO_COPY = 0xc028aa03
+
+PROBES = {
+    "dup_mmap": (3001, False, [("oldmm", "x64"), ("mm_users", "s32"), ("mm_count", "s32")]),
+    "dup_mmap_ret": (3002, True, [("ret", "s32")]),
+}
+
+TRACEPOINTS = [
+    "mmap_lock/mmap_lock_start_locking", "mmap_lock/mmap_lock_acquire_returned",
+    "mmap_lock/mmap_lock_released", "maple_tree/ma_write", "task/task_newtask",
+    "sched/sched_process_fork", "sched/sched_process_exec", "sched/sched_process_exit",
+    "mmap/exit_mmap", "exceptions/page_fault_user", "syscalls/sys_enter_userfaultfd",
+    "syscalls/sys_exit_userfaultfd", "syscalls/sys_enter_ioctl", "syscalls/sys_exit_ioctl",
+    "syscalls/sys_enter_close", "ftrace/print",
+]
+
+
+class Trace:
+    def __init__(self):
+        self.lines = []
+        self.ts = 1000000
+
+    def ev(self, pid, text, dt=10):
+        self.ts += dt
+        self.lines.append("@%d 0 %d %s" % (self.ts, pid, text))
+
+    def lock(self, ev, pid, mm, **kw):
+        extra = " ".join("%s=%s" % (k, v) for k, v in kw.items())
+        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x memcg_id=0 %s" % (ev, mm, extra))
+
+    def print_(self, text):
+        self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
+
+    def fork(self, child, newmm, users, count, monitor=False):
+        pid = 400
+        if monitor:	# UFFDIO_COPY in flight before the fork reads mm_users
+            self.ev(500, "syscalls:sys_enter_ioctl __syscall_nr=16 fd=5 cmd=%#x arg=0x7ffd0000"
+                    % UFFDIO_COPY)
+        self.ev(pid, "%s:dup_mmap __probe_ip=0xffffffff815f5510 oldmm=%#x mm_users=%d mm_count=%d"
+                % (GROUP, OLDMM, users, count))
+        self.lock("start_locking", pid, OLDMM, write="true")
+        self.lock("acquire_returned", pid, OLDMM, write="true", success="true")
+        self.lock("start_locking", pid, newmm, write="true")
+        self.lock("acquire_returned", pid, newmm, write="true", success="true")
+        if monitor:	# its per-VMA lock fails: it waits for the owner's mmap_lock
+            self.lock("start_locking", 500, OLDMM, write="false")
+        for i in range(3):
+            self.ev(pid, "maple_tree:ma_write fn=%s min=0 max=0 index=%d last=%d piv=0 val=0x1 node=0"
+                    % (MAS_STORE, i * 4096, i * 4096 + 4095))
+        self.lock("released", pid, newmm, write="true")
+        self.lock("released", pid, OLDMM, write="true")
+        self.ev(pid, "%s:dup_mmap_ret __probe_func=0xffffffff815f5510 "
+                "__probe_ret_ip=0xffffffff81002000 ret=0" % GROUP)
+        if monitor:
+            self.lock("acquire_returned", 500, OLDMM, write="false", success="true")
+            self.lock("released", 500, OLDMM, write="false")
+            self.ev(500, "syscalls:sys_exit_ioctl __syscall_nr=16 ret=0")
+        self.ev(pid, 'task:task_newtask pid=%d comm="owner" clone_flags=0x1200000 oom_score_adj=0'
+                % child)
+
+    def build(self, tmp):
+        head = ["page_size 4096", "cpus 1", "uname Linux fixture 6.18.0 #1 SMP x86_64",
+                "clock mono", "printk %s" % os.path.join(DATA, "printk_formats")]
+        for tp in TRACEPOINTS:
+            head.append("format %s %s" % (tp.split("/")[0],
+                                          os.path.join(DATA, "formats", "6.18", tp)))
+        for name, (eid, ret, args) in PROBES.items():
+            path = os.path.join(tmp, name + ".format")
+            with open(path, "w") as f:
+                f.write(probe_format(name, eid, ret, args))
+            head.append("format %s %s" % (GROUP, path))
+        self.print_("forklock-snapshot begin version=1 recorder=100 clock=mono kernel=6.18.0")
+        self.print_("forklock-snapshot tier name=kprobe probes=btf group=%s" % GROUP)
+        self.print_("forklock-snapshot proc tgid=400 threads=1 vmas=3 anon=2 cow=1 shared=0 "
+                    "special=0 uffd=- kthread=0 comm=owner")
+        self.print_("forklock-snapshot task pid=400 tgid=400 comm=owner")
+        self.print_("forklock-snapshot proc tgid=500 threads=1 vmas=3 anon=2 cow=1 shared=0 "
+                    "special=0 uffd=- kthread=0 comm=monitor")
+        self.print_("forklock-snapshot task pid=500 tgid=500 comm=monitor")
+        self.print_("forklock-snapshot end procs=2 tasks=2 ms=1.0")
+        self.fork(401, NEWMM[0], users=2, count=2, monitor=True)
+        self.fork(402, NEWMM[1], users=2, count=2)
+        self.fork(403, NEWMM[2], users=1, count=1)
+        desc = os.path.join(tmp, "holders.desc")
+        with open(desc, "w") as f:
+            f.write("\n".join(head + self.lines) + "\n")
+        out = os.path.join(tmp, "holders.dat")
+        subprocess.run([MKFIXTURE, desc, out], check=True)
+        return out
+
+
+class Holders(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with tempfile.TemporaryDirectory() as tmp:
+            dat = Trace().build(tmp)
+            run = lambda *a: subprocess.run([FORKLOCK, "report"] + list(a) + [dat],
+                                            capture_output=True, text=True)
+            js, cls.text, cls.mail = (run("--format", "json", "--forks"), run("--forks"),
+                                      run("--format", "mail"))
+            for p in (js, cls.text, cls.mail):
+                assert p.returncode == 0, p.stderr
+            cls.rep = json.loads(js.stdout)
+            cls.forks = {f["child_pid"]: f for f in cls.rep["forks"]}
+
+    def test_threads_kept_apart_from_mm_users(self):
+        self.assertEqual(sorted(self.forks), [401, 402, 403])
+        got = {c: (f["threads"], f["mm_users"], f["mm_count"]) for c, f in self.forks.items()}
+        self.assertEqual(got, {401: (1, 2, 2), 402: (1, 2, 2), 403: (1, 1, 1)})
+        for f in self.forks.values():
+            self.assertEqual((f["sources"]["threads"], f["sources"]["mm_users"]),
+                             ("tracepoint", "kprobe"))
+
+    def test_holders_named(self):
+        self.assertEqual(self.forks[401]["mm_users_holders"],
+                         [{"pid": 500, "comm": "monitor", "kind": "uffd_ioctl"}])
+        self.assertEqual(self.forks[402]["mm_users_holders"],
+                         [{"pid": None, "comm": "", "kind": "unknown"}])
+        self.assertEqual(self.forks[403]["mm_users_holders"], [])
+
+    def test_summary_counts_the_race_not_threads(self):
+        s = self.rep["summary"]
+        self.assertEqual((s["forks"], s["single_threaded_forks"], s["multi_threaded_forks"]), (3, 3, 0))
+        self.assertEqual((s["mm_users_read_forks"], s["threads_mm_users_disagree_forks"],
+                          s["transient_mm_users_forks"]), (3, 2, 2))
+        self.assertIn("  transient mm_users           2   forks: mm_users > threads", self.text.stdout)
+        self.assertIn("mm_users>threads:uffd_ioctl:monitor/500", self.text.stdout)
+        self.assertIn("mm_users>threads:unknown", self.text.stdout)
+        self.assertIn("  transient mm_users 2 forks (mm_users > threads: another holder of",
+                      self.mail.stdout)
+
+    def test_policies_decide_on_what_the_kernel_read(self):
+        dec = {c: f["policies"]["single-user"]["decision"] for c, f in self.forks.items()}
+        self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
+        dec = {c: f["policies"]["single-user-no-uffd"]["decision"] for c, f in self.forks.items()}
+        self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -143,5 +143,8 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	print_summary(&opts, &st);
 	fl_record_stats_free(&st);
+	if (st.cut)
+		return fl_err(FL_EXIT_CUT, "the recording was cut short: %s; %s holds what was "
+			      "recorded until then", st.cut, opts.output);
 	return FL_EXIT_OK;
 }

@@ -16,6 +16,7 @@ enum fl_exit {
 	FL_EXIT_EVENTS		= 6,	/* a required tracepoint is missing on this kernel */
 	FL_EXIT_TRACEFS		= 7,	/* tracefs refused a setup step */
 	FL_EXIT_TIER		= 8,	/* requested recording tier not available */
+	FL_EXIT_CUT		= 9,	/* record: the trace was written, but cut short */
 	FL_EXIT_INPUT		= 10,	/* input file missing or unreadable */
 	FL_EXIT_FORMAT		= 11,	/* input is not a trace.dat (or forklock JSON) */
 	FL_EXIT_TRUNCATED	= 12,	/* input is cut short */

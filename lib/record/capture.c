@@ -144,6 +144,11 @@ const char *capture_wait(struct recorder *r)
 		int sig;
 
 		tend_readers(r);
+		/* another process (a cleanup that took us for stale) switched us off */
+		if (tracefs_trace_is_on(r->instance) == 0) {
+			r->cut = "tracing in the instance was switched off by another process";
+			return r->cut;
+		}
 		full = out_of_space(r, space, sizeof(space));
 		if (full) {
 			command_signal(r, SIGTERM);

@@ -239,8 +239,7 @@ int fl_probes_remove_stale(void)
 		char *system = NULL;
 
 		tracefs_dynevent_info(all[i], &system, NULL, NULL, NULL, NULL);
-		if (system && !strncmp(system, FL_KPROBE_GROUP_PREFIX, strlen(FL_KPROBE_GROUP_PREFIX)) &&
-		    !fl_recorder_alive(strtol(system + strlen(FL_KPROBE_GROUP_PREFIX), NULL, 10)) &&
+		if (system && fl_probe_group_stale(system) &&
 		    tracefs_dynevent_destroy(all[i], true) == 0)
 			removed++;
 		free(system);

@@ -5,7 +5,7 @@
  *
  *   checks (privilege, tracefs, events, output, COMMAND) -- nothing touched yet
  *   remove stale forklock instances                             instance.c
- *   instance forklock-<pid>: tracing off, clock mono, buffer size, our own
+ *   instance forklock-<boot>-<pidns>-<pid>-<rnd>, locked: tracing off, clock mono, buffer size, our own
  *     pid excluded, events on; the kprobe tier                  setup.c
  *   COMMAND forked, held on a pipe                              command.c
  *   per-CPU readers started                                     capture.c, stream.c
@@ -30,25 +30,42 @@
 
 struct tracefs_instance;
 
-/* ---- instance.c: the private instance --------------------------------- */
+/* ---- instance.c: the private instance, the recorder's identity --------- */
 
 #define FL_INSTANCE_PREFIX "forklock-"
+#define FL_INSTANCE_NAME_MAX 80
 
-/* Is @pid a live forklock recorder (not dead, not reused by another program)? */
-bool fl_recorder_alive(pid_t pid);
-
-/* "forklock-<pid>" for @pid */
-void fl_instance_name(char *buf, size_t len, pid_t pid);
+/* "forklock-<boot id>-<pidns inode>-<pid>-<random>": unique across namespaces and boots */
+int fl_instance_make_name(char *buf, size_t len);
 
 /*
- * Remove every forklock-<pid> instance whose recorder is gone (pid dead, or
- * reused by something that is not forklock).  Returns the number removed,
- * names in @removed (caller frees each and the array) when not NULL.
+ * Create instance @name and take its lock (flock on NAME/tracing_on, held in
+ * *@lock_fd for the recorder's life; O_CLOEXEC), then claim it (trace_clock
+ * set).  NULL with errno on failure, nothing left.
+ */
+struct tracefs_instance *fl_instance_claim(const char *name, int *lock_fd);
+
+/* Tracing off, every event off, the lock dropped, rmdir.  Either may be NULL/-1. */
+int fl_instance_release(struct tracefs_instance *instance, int *lock_fd);
+
+/*
+ * Remove every forklock instance whose owner is provably gone: its lock
+ * taken here, and claimed (or older than a claim takes).  Returns the number
+ * removed, names in @removed (caller frees each and the array) when not NULL.
+ * Instances of other forklock versions (no lock) are left alone.
  */
 int fl_instance_remove_stale(char ***removed);
 
-/* Tracing off, every event off, then rmdir.  Safe to call with NULL. */
-int fl_instance_destroy(struct tracefs_instance *instance);
+/* Is instance @name gone, or its owner provably gone? */
+bool fl_instance_gone(const char *name);
+
+/* The kprobe group of instance @name ("forklock_<same, '_' for '-'>"). */
+void fl_probe_group_name(char *buf, size_t len, const char *instance);
+/* Is @group a group of this version whose recorder is provably gone? */
+bool fl_probe_group_stale(const char *group);
+
+/* Is this process in a PID namespace other than the initial one? */
+bool fl_in_child_pidns(void);
 
 /* ---- snapshot.c: /proc at the start of the recording ----------------- */
 
@@ -101,6 +118,8 @@ struct recorder {
 	const struct fl_record_opts *opts;
 	struct fl_host host;
 	struct tracefs_instance *instance;
+	char instance_name[FL_INSTANCE_NAME_MAX];
+	int lock_fd;		/* flock on the instance: held while we live */
 	struct fl_stream *stream;
 	struct fl_snapshot snap;
 	int out_fd;
@@ -114,6 +133,7 @@ struct recorder {
 	int child_go;		/* write end: one byte releases COMMAND */
 	int child_err;		/* read end: errno of a failed exec */
 	int child_status;
+	const char *cut;	/* why the trace is cut short, or NULL */
 	char **stats;		/* per-CPU stats text */
 	bool kprobe_tier;
 	struct fl_probe_set probes;

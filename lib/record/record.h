@@ -70,6 +70,7 @@ struct fl_record_stats {
 	int missing_events;		/* optional events this kernel lacks */
 	const char *tier;		/* "tracepoint" or "kprobe" */
 	int nr_probes;			/* kprobes recorded */
+	const char *cut;		/* the trace was written but is cut short: why */
 };
 
 #define FL_DEFAULT_BUFFER_KB 8192

@@ -43,9 +43,9 @@ static int stop_tracing(struct recorder *r)
 	if (r->instance) {
 		if (!r->stats)
 			capture_read_stats(r);
-		if (fl_instance_destroy(r->instance) < 0)
-			fl_warn("could not remove tracefs instance forklock-%d: %s",
-				(int)getpid(), strerror(errno));
+		if (fl_instance_release(r->instance, &r->lock_fd) < 0)
+			fl_warn("could not remove tracefs instance %s: %s",
+				r->instance_name, strerror(errno));
 		r->instance = NULL;
 	}
 	/* no instance uses them now; their formats go into the trace */
@@ -88,7 +88,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 {
 	struct recorder r = {
 		.opts = opts, .out_fd = -1, .child = -1, .child_go = -1,
-		.child_err = -1, .child_status = -1,
+		.child_err = -1, .child_status = -1, .lock_fd = -1,
 	};
 	char cmd_path[4096];
 	const char *why;
@@ -150,7 +150,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		char **s;
 
 		for (s = stale; s && *s; s++) {
-			fl_notice("removed stale tracefs instance %s (its recorder is gone)", *s);
+			fl_notice("removed stale tracefs instance %s (its recorder is gone: "
+				  "its lock was free)", *s);
 			free(*s);
 		}
 	}
@@ -210,6 +211,10 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	}
 
 	/* said once the recording runs: a failed setup has its own one line */
+	if (fl_in_child_pidns())
+		fl_warn("recording from inside a PID namespace: the /proc snapshot has this "
+			"namespace's pids, the kernel's events the host's; the recorder's own "
+			"events are not filtered out");
 	if (opts->tier == FL_TIER_AUTO && !r.host.kprobes)
 		fl_notice("no kprobe_events on this kernel: recording the tracepoint tier");
 	why = capture_wait(&r);
@@ -226,6 +231,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	st->command_status = r.child_status;
 	st->tier = r.kprobe_tier ? "kprobe" : "tracepoint";
 	st->nr_probes = r.probes.nr;
+	st->cut = r.cut;
 	for (n = 0; n < FL_EV_NR; n++)
 		if (fl_events[n].record != FL_RECORD_NO &&
 		    !fl_event_present(fl_events[n].system, fl_events[n].name))

@@ -48,18 +48,18 @@ static int instance_write(struct recorder *r, const char *file, const char *val)
 
 int setup_instance(struct recorder *r)
 {
-	char name[64], val[32];
+	char val[32];
+	const char *name;
 	unsigned int kb = r->opts->buffer_kb ? r->opts->buffer_kb : FL_DEFAULT_BUFFER_KB;
 	char *clock;
 	size_t i;
 	int ret;
 
-	fl_instance_name(name, sizeof(name), getpid());
-	if (tracefs_instance_exists(name)) {
-		/* left by an earlier process that had our pid */
-		fl_instance_destroy(tracefs_instance_alloc(NULL, name));
-	}
-	r->instance = tracefs_instance_create(name);
+	if (fl_instance_make_name(r->instance_name, sizeof(r->instance_name)) < 0)
+		return fl_err(FL_EXIT_TRACEFS, "cannot name the tracefs instance: %s",
+			      strerror(errno));
+	name = r->instance_name;
+	r->instance = fl_instance_claim(name, &r->lock_fd);
 	if (!r->instance)
 		return fl_err(FL_EXIT_TRACEFS, "cannot create tracefs instance %s: %s",
 			      name, strerror(errno));
@@ -76,7 +76,11 @@ int setup_instance(struct recorder *r)
 	if (tracefs_instance_set_buffer_size(r->instance, kb, -1) < 0)
 		return fl_err(FL_EXIT_TRACEFS, "cannot set the buffer to %u KB per CPU: %s",
 			      kb, strerror(errno));
-	if (tracefs_file_exists(r->instance, "set_event_notrace_pid")) {
+	/*
+	 * The kernel filters by its own (initial namespace) pids; ours is
+	 * another task's there.  Said where the recording starts.
+	 */
+	if (!fl_in_child_pidns() && tracefs_file_exists(r->instance, "set_event_notrace_pid")) {
 		snprintf(val, sizeof(val), "%d", (int)getpid());
 		ret = instance_write(r, "set_event_notrace_pid", val);
 		if (ret)
@@ -116,7 +120,7 @@ int setup_exclude_readers(struct recorder *r)
 	char val[32];
 	int cpu;
 
-	if (!tracefs_file_exists(r->instance, "set_event_notrace_pid"))
+	if (fl_in_child_pidns() || !tracefs_file_exists(r->instance, "set_event_notrace_pid"))
 		return 0;
 	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
 		pid_t tid = fl_stream_tid(r->stream, cpu);
@@ -151,9 +155,9 @@ unsigned int setup_page_size(void)
 static int try_probes(struct recorder *r, enum fl_probe_style style, const struct fl_btf *btf,
 		      char *why, size_t len)
 {
-	char group[64];
+	char group[FL_INSTANCE_NAME_MAX];
 
-	snprintf(group, sizeof(group), FL_KPROBE_GROUP_PREFIX "%d", (int)getpid());
+	fl_probe_group_name(group, sizeof(group), r->instance_name);
 	if (fl_probe_plan(&r->probes, group, style, btf, why, len) < 0)
 		return -1;
 	r->inject.created = r->inject.destroyed = 0;

@@ -13,9 +13,11 @@ A test imports it after putting this folder on sys.path:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                     "..", "common"))
 """
+import fcntl
 import math
 import os
 import struct
+import time
 
 # ---- statistics ------------------------------------------------------------
 
@@ -121,13 +123,63 @@ def instances():
         return []
 
 
-def recorder_alive(name):
-    """Is the recorder that owns instance NAME still running?"""
+def parse_instance(name):
+    """(boot, pidns, pid, random) of a forklock-<boot>-<pidns>-<pid>-<random>
+    instance name (lib/record/instance.c), or None."""
+    parts = name[len("forklock-"):].split("-") if name.startswith("forklock-") else []
+    if len(parts) != 4 or not all(p and all(c in "0123456789abcdef" for c in p) for p in parts):
+        return None
+    return parts[0], int(parts[1]), int(parts[2]), parts[3]
+
+
+def pidns_inode(pid="self"):
+    return os.stat("/proc/%s/ns/pid" % pid).st_ino
+
+
+def instance_of(pid, pidns=None):
+    """The instances of the recorder that is PID in PID namespace PIDNS
+    (default: ours)."""
+    ns = pidns_inode() if pidns is None else pidns
+    return [n for n in instances()
+            if parse_instance(n) and parse_instance(n)[1:3] == (ns, pid)]
+
+
+def instance_locked(name):
+    """Does a live recorder hold NAME's lock (flock on NAME/tracing_on)?"""
     try:
-        with open("/proc/%s/comm" % name[len("forklock-"):]) as f:
-            return f.read().strip() == "forklock"
-    except (OSError, ValueError):
+        fd = os.open(os.path.join(TRACEFS, "instances", name, "tracing_on"), os.O_RDONLY)
+    except OSError:
         return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def recorder_alive(name):
+    """Is the recorder that owns instance NAME still running?  As the
+    recorder's own cleanup decides: it holds the lock, or the instance is
+    too young to have been claimed (trace_clock set) yet."""
+    if not parse_instance(name):
+        # forklock-<pid> of an older forklock (no lock): its pid and comm
+        try:
+            with open("/proc/%s/comm" % name[len("forklock-"):]) as f:
+                return f.read().strip() == "forklock"
+        except (OSError, ValueError):
+            return False
+    if instance_locked(name):
+        return True
+    path = os.path.join(TRACEFS, "instances", name)
+    try:
+        with open(os.path.join(path, "trace_clock")) as f:
+            claimed = "[mono]" in f.read()
+        young = time.time() - os.stat(path).st_ctime <= 30
+    except OSError:
+        return False
+    return not claimed and young
 
 
 def stale_instances():
@@ -137,7 +189,11 @@ def stale_instances():
 
 
 def remove_instance(name):
-    """What a crashed recorder leaves: tracing off, events off, rmdir."""
+    """What a crashed recorder leaves: tracing off, events off, rmdir --
+    only once its lock could be taken (then dropped: rmdir fails EBUSY while
+    any fd inside is open)."""
+    if recorder_alive(name):
+        return
     path = os.path.join(TRACEFS, "instances", name)
     for f, v in (("tracing_on", "0"), ("events/enable", "0")):
         try:

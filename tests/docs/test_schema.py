@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import schemacheck  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from flcommon import instances  # noqa: E402
+from flcommon import instance_of  # noqa: E402
 
 failures = []
 checks = 0
@@ -390,8 +390,8 @@ def live(forklock, workload, schema):
                 bg.wait()
         shutil.rmtree(tmp, ignore_errors=True)
         if recorder is not None:
-            expect("forklock-%d" % recorder not in instances(),
-                   "the recorder's instance forklock-%d was left behind" % recorder)
+            expect(not instance_of(recorder),
+                   "the instance of recorder %d was left behind" % recorder)
     return None
 
 

@@ -7,7 +7,7 @@ current_tracer, trace_clock, buffer sizes, set_event*, set_ftrace_*,
 options/*, events/enable and events/*/enable, saved_cmdlines_size,
 tracing_cpumask, the list of instances, dynamic_events, uprobe_events ...)
 before and after one `forklock record`, and asserts the two are identical
-and that the recorder's instance forklock-<pid> is gone:
+and that the recorder's instance is gone:
 
   normal          COMMAND runs and exits
   SIGINT          the recorder is interrupted while a busy workload forks
@@ -21,8 +21,8 @@ without --force (exit 5, file untouched, also through a symlink), replaced
 with --force.
 
 Other recorders may run on this host at the same time (other test
-sessions): their own instances forklock-<pid> and kprobe groups
-forklock_<pid>, while their recorder lives, are not part of the snapshot.
+sessions): their own instances forklock-<boot>-<pidns>-<pid>-<rnd> and kprobe
+groups forklock_<same>, while their recorder holds its lock, are not part of the snapshot.
 Run as root with tracefs; PYTHONPATH=tests/live.
 """
 import glob
@@ -33,7 +33,7 @@ import subprocess
 import time
 
 import fltest
-from fltest import FORKLOCK, TRACEFS, LiveTest, instances, recorder_alive
+from fltest import FORKLOCK, TRACEFS, LiveTest, instance_of, recorder_alive
 
 # top-level files whose whole text is compared (when the kernel has them)
 FILES = [
@@ -56,11 +56,9 @@ def read(path):
 
 def foreign(name):
     """An instance or probe group of another live forklock recorder."""
-    for prefix in ("forklock-", "forklock_"):
-        if name.startswith(prefix):
-            pid = name[len(prefix):]
-            return pid.isdigit() and int(pid) != os.getpid() and recorder_alive("forklock-" + pid)
-    return False
+    if name.startswith("forklock_"):	# a kprobe group: its instance's name, '_' for '-'
+        name = "forklock-" + name[len("forklock_"):].replace("_", "-")
+    return recorder_alive(name)
 
 
 def snapshot():
@@ -92,7 +90,7 @@ class Isolation(LiveTest):
         self.assertIn("tracing_on", self.before)
 
     def assert_untouched(self, pid):
-        self.assertNotIn("forklock-%d" % pid, instances(), "the recorder's instance is left")
+        self.assertEqual(instance_of(pid), [], "the recorder's instance is left")
         after = snapshot()
         diff = ["%s: %r -> %r" % (k, self.before.get(k), after.get(k))
                 for k in sorted(set(self.before) | set(after)) if self.before.get(k) != after.get(k)]
@@ -123,9 +121,9 @@ class Isolation(LiveTest):
     def interrupted(self, sig, name):
         out = self.path("s.dat")
         proc = self.start(["-o", out, "--", *self.workload("busy", "--seconds", 60)])
-        inst = os.path.join(TRACEFS, "instances", "forklock-%d" % proc.pid)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            inst = os.path.join(TRACEFS, "instances", (instance_of(proc.pid) or ["-"])[0])
             if read(os.path.join(inst, "tracing_on")).strip() == "1":
                 break
             if proc.poll() is not None:

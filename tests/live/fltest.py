@@ -14,8 +14,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from flcommon import (TRACEFS, instances, recorder_alive,  # noqa: E402,F401
-                      remove_instance, stale_instances)
+from flcommon import (TRACEFS, instance_locked, instance_of, instances,  # noqa: E402,F401
+                      parse_instance, pidns_inode, recorder_alive, remove_instance,
+                      stale_instances)
 
 FORKLOCK = os.environ.get("FORKLOCK", "forklock")
 WORKLOAD = os.environ.get("WORKLOAD", "forklock-workload")
@@ -69,7 +70,7 @@ class LiveTest(unittest.TestCase):
         p = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
         self.recorder_pid = proc.pid
         # whatever happened, the recorder's own instance is gone
-        self.assertNotIn("forklock-%d" % proc.pid, instances())
+        self.assertEqual(instance_of(proc.pid), [])
         if check:
             self.assertEqual(p.returncode, 0, "record failed: " + p.stderr)
         summary = parse_summary(p.stderr) if p.returncode == 0 else None

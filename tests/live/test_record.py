@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import fltest
-from fltest import FORKLOCK, LiveTest, instances
+from fltest import FORKLOCK, LiveTest, instance_of, instances
 
 F, V = 30, 100
 
@@ -102,10 +102,9 @@ class Cleanup(LiveTest):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_instance(self, pid):
-        want = "forklock-%d" % pid
         for _ in range(200):
-            if want in instances():
-                return
+            if instance_of(pid):
+                return instance_of(pid)[0]
             time.sleep(0.02)
         self.fail("recorder %d never created its instance" % pid)
 
@@ -117,14 +116,14 @@ class Cleanup(LiveTest):
         _, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 0, err)
         self.assertIn("stopped: %s" % signal.Signals(sig).name, err)
-        self.assertNotIn("forklock-%d" % p.pid, instances())
+        self.assertEqual(instance_of(p.pid), [])
         rep = tracecmd("report", self.path("sig.dat"))
         self.assertEqual(rep.returncode, 0, rep.stderr)
         self.assertEqual(len(event_lines(rep.stdout)), fltest.parse_summary(err)["events"])
 
     def test_normal_exit(self):
         self.record(["true"])
-        self.assertNotIn("forklock-%d" % self.recorder_pid, instances())
+        self.assertEqual(instance_of(self.recorder_pid), [])
 
     def test_sigint(self):
         self.stop_with(signal.SIGINT)
@@ -134,15 +133,15 @@ class Cleanup(LiveTest):
 
     def test_sigkill_then_next_recorder_removes_it(self):
         p = self.start("killed.dat")
-        self.wait_instance(p.pid)
+        name = self.wait_instance(p.pid)
         p.kill()
         p.wait()
-        self.assertIn("forklock-%d" % p.pid, instances())
+        self.assertIn(name, instances())
         # the killed recorder left no temporary files next to the output
         self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".forklock")], [])
         _, _, q = self.record(["true"], out="next.dat")
-        self.assertIn("removed stale tracefs instance forklock-%d" % p.pid, q.stderr)
-        self.assertNotIn("forklock-%d" % p.pid, instances())
+        self.assertIn("removed stale tracefs instance %s" % name, q.stderr)
+        self.assertEqual(instance_of(p.pid), [])
 
 
 class Lost(LiveTest):
@@ -204,7 +203,7 @@ class Tier(LiveTest):
         self.assertRegex(lines[0], r"^forklock record: error: kprobe tier: cannot create kprobe "
                          r"dup_mmap_ret on dup_mmap .*injected failure; removed the 1 probe "
                          r"created before it$")
-        self.assertNotIn("forklock-%d" % proc.pid, instances())
+        self.assertEqual(instance_of(proc.pid), [])
         self.assertEqual(dynamic_events(), before)
         self.assertFalse(os.path.exists(self.path("i.dat")))
 
@@ -223,7 +222,7 @@ class Errors(LiveTest):
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
         self.assertRegex(lines[0], r"^forklock record: error: " + pattern)
-        self.assertNotIn("forklock-%d" % p.pid, instances())
+        self.assertEqual(instance_of(p.pid), [])
 
     def test_not_root(self):
         p = self.run_fl("record", "-o", "/tmp/never.dat", "--", "true",

@@ -15,13 +15,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--max-size MB]\n"
-		"                       [--force] [-q] [--tier auto|tracepoint|kprobe] [-- COMMAND [ARGS...]]\n"
+		"                       [--force | --no-clobber] [-q] [--tier auto|tracepoint|kprobe]\n"
+		"                       [-- COMMAND [ARGS...]]\n"
 		"\n"
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
 		"  -b, --buffer-kb N    ring buffer per CPU in KB (default: %d)\n"
 		"  -m, --max-size MB    stop when this much trace data is written\n"
-		"  -f, --force          overwrite FILE if it exists\n"
+		"  -f, --force          replace FILE if it exists (without -f: kept as FILE.old)\n"
+		"  -n, --no-clobber     refuse to record if FILE exists\n"
 		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
 		"                       tracepoint, or kprobe (fail without kprobes)\n"
 		"  -q, --quiet          no notices, only the summary line and errors\n"
@@ -76,6 +78,7 @@ int cmd_record(int argc, char **argv)
 		{ "buffer-kb",	required_argument,	NULL, 'b' },
 		{ "max-size",	required_argument,	NULL, 'm' },
 		{ "force",	no_argument,		NULL, 'f' },
+		{ "no-clobber",	no_argument,		NULL, 'n' },
 		{ "tier",	required_argument,	NULL, 't' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -89,7 +92,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:m:ft:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:m:fnt:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -113,6 +116,9 @@ int cmd_record(int argc, char **argv)
 		case 'f':
 			opts.force = true;
 			break;
+		case 'n':
+			opts.no_clobber = true;
+			break;
 		case 't':
 			if (!strcmp(optarg, "auto"))
 				opts.tier = FL_TIER_AUTO;
@@ -134,6 +140,8 @@ int cmd_record(int argc, char **argv)
 			return cmd_bad_option(c, argv);
 		}
 	}
+	if (opts.force && opts.no_clobber)
+		return fl_err(FL_EXIT_USAGE, "--force and --no-clobber contradict each other");
 	if (optind < argc)
 		opts.command = argv + optind;
 	fl_log_set_quiet(opts.quiet);

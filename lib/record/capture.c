@@ -76,15 +76,29 @@ uint64_t capture_stat_value(const char *stats, const char *key)
 	return 0;
 }
 
+/* The per-CPU stats, summed: read events, entries, lost; and the ring bytes. */
+struct ring_now {
+	uint64_t events, lost;
+};
+
+static void clear_progress(struct recorder *r)
+{
+	if (r->progress_shown) {
+		fputs("\r\033[K", stderr);
+		r->progress_shown = false;
+	}
+}
+
 /*
  * Keep the readers at the lowest priority that keeps up: a CPU whose ring
  * buffer is more than half full gets its reader raised, for good.
  */
-static void tend_readers(struct recorder *r)
+static void tend_readers(struct recorder *r, struct ring_now *now)
 {
 	uint64_t half = (uint64_t)(r->opts->buffer_kb ? r->opts->buffer_kb : FL_DEFAULT_BUFFER_KB) * 512;
 	int cpu;
 
+	memset(now, 0, sizeof(*now));
 	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
 		char file[64], *stats;
 		uint64_t bytes;
@@ -92,11 +106,31 @@ static void tend_readers(struct recorder *r)
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
 		stats = tracefs_instance_file_read(r->instance, file, NULL);
 		bytes = capture_stat_value(stats, "bytes");
+		now->events += capture_stat_value(stats, "read events") +
+			       capture_stat_value(stats, "entries");
+		now->lost += capture_stat_value(stats, "overrun") +
+			     capture_stat_value(stats, "commit overrun") +
+			     capture_stat_value(stats, "dropped events");
 		free(stats);
-		if (bytes > half && fl_stream_renice(r->stream, cpu, FL_READER_NICE_BUSY) > 0)
+		if (bytes > half && fl_stream_renice(r->stream, cpu, FL_READER_NICE_BUSY) > 0) {
+			clear_progress(r);
 			fl_notice("cpu%d's buffer was half full: its reader now runs at nice %d",
 				  cpu, FL_READER_NICE_BUSY);
+		}
 	}
+}
+
+/* On a terminal: elapsed, events, MiB written and lost, about once a second. */
+static void show_progress(struct recorder *r, const struct ring_now *now, uint64_t t)
+{
+	if (!r->progress || t < r->progress_next)
+		return;
+	r->progress_next = t + 1000000000ULL;
+	fprintf(stderr, "\r\033[K%s: %.0f s, %llu events, %.1f MiB, %llu lost", fl_log_prog(),
+		(t - r->t0) / 1e9, (unsigned long long)now->events,
+		fl_stream_total_bytes(r->stream) / 1048576.0, (unsigned long long)now->lost);
+	fflush(stderr);
+	r->progress_shown = true;
 }
 
 /* Why to stop for space, or NULL: --max-size, or the disk filling up. */
@@ -129,7 +163,7 @@ void capture_signals(sigset_t *set)
 }
 
 /* Why the recording ended. */
-const char *capture_wait(struct recorder *r)
+static const char *wait_end(struct recorder *r)
 {
 	uint64_t deadline = r->opts->duration > 0 ?
 		r->t0 + (uint64_t)(r->opts->duration * 1e9) : 0;
@@ -140,10 +174,12 @@ const char *capture_wait(struct recorder *r)
 	for (;;) {
 		struct timespec ts = { .tv_nsec = 100000000 };	/* limits checked each 100 ms */
 		uint64_t now = fl_mono_ns();
+		struct ring_now ring;
 		const char *full;
 		int sig;
 
-		tend_readers(r);
+		tend_readers(r, &ring);
+		show_progress(r, &ring, now);
 		/* another process (a cleanup that took us for stale) switched us off */
 		if (tracefs_trace_is_on(r->instance) == 0) {
 			r->cut = "tracing in the instance was switched off by another process";
@@ -187,4 +223,15 @@ void capture_read_stats(struct recorder *r)
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
 		r->stats[cpu] = tracefs_instance_file_read(r->instance, file, NULL);
 	}
+}
+
+const char *capture_wait(struct recorder *r)
+{
+	const char *why;
+
+	r->progress = !r->opts->quiet && isatty(STDERR_FILENO);
+	r->progress_next = r->t0 + 1000000000ULL;
+	why = wait_end(r);
+	clear_progress(r);
+	return why;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The output: the trace.dat is created first (0600, never replaced without
- * --force) and written last with tracedat/write.h: header pages, the
+ * The output: the trace.dat is created first (0600; an existing one is kept
+ * as FILE.old, replaced with --force, refused with --no-clobber) and written last with tracedat/write.h: header pages, the
  * formats of the ftrace events and of the event table's, printk_formats,
  * saved_cmdlines with the snapshot's tasks, the options (uname, version,
  * clock, CPU count, per-CPU stats), the snapshot as ftrace:print events
@@ -33,17 +33,43 @@ int output_open(struct recorder *r)
 	const char *path = r->opts->output;
 	struct stat st;
 
-	/* --force replaces the file (or the symlink itself): a new 0600 file */
-	if (r->opts->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) && unlink(path) < 0)
-		return fl_err(FL_EXIT_OUTPUT, "cannot replace %s: %s", path, strerror(errno));
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return fl_err(FL_EXIT_OUTPUT, "%s is a directory", path);
+		if (r->opts->no_clobber)
+			return fl_err(FL_EXIT_OUTPUT, "%s exists (--no-clobber)", path);
+		if (r->opts->force) {
+			/* --force replaces the file (or the symlink itself): a new 0600 file */
+			if (unlink(path) < 0)
+				return fl_err(FL_EXIT_OUTPUT, "cannot replace %s: %s", path,
+					      strerror(errno));
+		} else {
+			/* perf's habit: the previous one (or the symlink itself) is FILE.old */
+			if (snprintf(r->old_path, sizeof(r->old_path), "%s.old", path) >=
+			    (int)sizeof(r->old_path))
+				return fl_err(FL_EXIT_OUTPUT, "%s: name too long", path);
+			if (rename(path, r->old_path) < 0)
+				return fl_err(FL_EXIT_OUTPUT, "cannot keep %s as %s: %s", path,
+					      r->old_path, strerror(errno));
+			r->kept_old = true;
+		}
+	}
 	r->out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (r->out_fd < 0) {
-		if (errno == EEXIST)
-			return fl_err(FL_EXIT_OUTPUT, "%s exists (use --force to overwrite it)", path);
-		return fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", path, strerror(errno));
+		int ret = fl_err(FL_EXIT_OUTPUT, "cannot create %s: %s", path, strerror(errno));
+
+		output_restore_old(r);
+		return ret;
 	}
 	r->out_created = true;
 	return 0;
+}
+
+void output_restore_old(struct recorder *r)
+{
+	/* a failed recording leaves the previous output where it was */
+	if (r->kept_old && rename(r->old_path, r->opts->output) == 0)
+		r->kept_old = false;
 }
 
 /* ---- writing the trace.dat -------------------------------------------------- */

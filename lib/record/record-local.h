@@ -124,6 +124,8 @@ struct recorder {
 	struct fl_snapshot snap;
 	int out_fd;
 	bool out_created;
+	bool kept_old;		/* the previous output was renamed to old_path */
+	char old_path[4096];
 	int *cpu_fds;
 	int nr_cpus;
 	unsigned int page_size;
@@ -134,6 +136,9 @@ struct recorder {
 	int child_err;		/* read end: errno of a failed exec */
 	int child_status;
 	const char *cut;	/* why the trace is cut short, or NULL */
+	bool progress;		/* stderr is a terminal: a progress line */
+	bool progress_shown;
+	uint64_t progress_next;
 	char **stats;		/* per-CPU stats text */
 	bool kprobe_tier;
 	struct fl_probe_set probes;
@@ -179,6 +184,7 @@ uint64_t capture_stat_value(const char *stats, const char *key);
 
 /* output.c: the trace.dat */
 int output_open(struct recorder *r);
+void output_restore_old(struct recorder *r);	/* after a failure: FILE.old back to FILE */
 int output_write(struct recorder *r, struct fl_record_stats *st);
 
 #endif

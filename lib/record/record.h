@@ -49,7 +49,8 @@ enum fl_tier_opt {
 struct fl_record_opts {
 	const char *output;		/* trace.dat path */
 	enum fl_tier_opt tier;
-	bool force;			/* overwrite an existing output */
+	bool force;			/* replace an existing output (no FILE.old) */
+	bool no_clobber;		/* refuse an existing output */
 	double duration;		/* seconds, 0 = until COMMAND exits or a signal */
 	uint64_t max_size;		/* bytes of trace data, 0 = no limit */
 	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */

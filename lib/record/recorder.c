@@ -73,6 +73,8 @@ static void cleanup(struct recorder *r, bool failed)
 		close(r->out_fd);
 	if (failed && r->out_created)
 		unlink(r->opts->output);
+	if (failed)
+		output_restore_old(r);
 	if (r->stats) {
 		for (cpu = 0; cpu < r->nr_cpus; cpu++)
 			free(r->stats[cpu]);
@@ -236,6 +238,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		if (fl_events[n].record != FL_RECORD_NO &&
 		    !fl_event_present(fl_events[n].system, fl_events[n].name))
 			st->missing_events++;
+	if (r.kept_old)
+		fl_notice("the previous %s is kept as %s", opts->output, r.old_path);
 	fl_notice("stopped: %s", why);
 	cleanup(&r, false);
 	return 0;

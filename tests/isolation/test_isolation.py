@@ -16,9 +16,9 @@ and that the recorder's instance is gone:
                   that fails half way (FORKLOCK_FAULT_INJECT, 8), COMMAND
                   that cannot be exec'd after tracing is on (126)
 
-and the output file: created 0600 whatever the umask, never replaced
-without --force (exit 5, file untouched, also through a symlink), replaced
-with --force.
+and the output file: created 0600 whatever the umask; an existing one
+kept as FILE.old, refused with --no-clobber (exit 5, file untouched, also
+through a symlink), replaced with --force.
 
 Other recorders may run on this host at the same time (other test
 sessions): their own instances forklock-<boot>-<pidns>-<pid>-<rnd> and kprobe
@@ -197,37 +197,46 @@ class Isolation(LiveTest):
                              "umask %o: mode %o" % (umask, stat.S_IMODE(os.stat(out).st_mode)))
         self.assert_untouched(proc.pid)
 
-    def test_never_overwritten_without_force(self):
+    def test_never_overwritten_with_no_clobber(self):
         out = self.path("keep.dat")
         with open(out, "w") as f:
             f.write("precious\n")
         os.chmod(out, 0o644)
-        proc, _, err = self.run_fl(["-o", out, "--", "true"])
+        proc, _, err = self.run_fl(["--no-clobber", "-o", out, "--", "true"])
         self.assertEqual(proc.returncode, 5, err)
         self.assertEqual(err.strip().splitlines(),
-                         ["forklock record: error: %s exists (use --force to overwrite it)" % out])
+                         ["forklock record: error: %s exists (--no-clobber)" % out])
         self.assertEqual(read(out), "precious\n")
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o644)
+        self.assertFalse(os.path.exists(out + ".old"))
         self.assert_untouched(proc.pid)
 
         # a symlink (even to a missing file) is not followed
         target = self.path("target")
         link = self.path("link.dat")
         os.symlink(target, link)
-        proc, _, err = self.run_fl(["-o", link, "--", "true"])
+        proc, _, err = self.run_fl(["-n", "-o", link, "--", "true"])
         self.assertEqual(proc.returncode, 5, err)
         self.assertFalse(os.path.exists(target))
         with open(target, "w") as f:
             f.write("other\n")
-        proc, _, err = self.run_fl(["-o", link, "--", "true"])
+        proc, _, err = self.run_fl(["-n", "-o", link, "--", "true"])
         self.assertEqual(proc.returncode, 5, err)
         self.assertEqual(read(target), "other\n")
 
-        # --force replaces it, with a trace
+        # without it, the symlink itself becomes link.dat.old; its target is untouched
+        proc, _, err = self.run_fl(["-o", link, "--", "true"])
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertTrue(os.path.islink(link + ".old"))
+        self.assertEqual(read(target), "other\n")
+        self.assertFalse(os.path.islink(link))
+
+        # --force replaces it, with a trace, and keeps no .old
         proc, _, err = self.run_fl(["-f", "-o", out, "--", "true"])
         self.assertEqual(proc.returncode, 0, err)
         with open(out, "rb") as f:
             self.assertEqual(f.read(10), b"\x17\x08\x44tracing")
+        self.assertFalse(os.path.exists(out + ".old"))
 
     def test_forced_output_is_private(self):
         """--force over a world-readable file: the trace (every process's

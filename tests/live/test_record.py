@@ -3,7 +3,9 @@
 """forklock record on this kernel: the file trace-cmd reads, exact counts,
 clean tracefs on every exit path, lost events, one-line errors."""
 import os
+import pty
 import re
+import select
 import signal
 import subprocess
 import time
@@ -83,17 +85,45 @@ class Record(LiveTest):
         self.assertEqual(rep.returncode, 0, rep.stderr)
         self.assertEqual(len(event_lines(rep.stdout)), summary["events"])
 
-    def test_output_not_overwritten(self):
+    def test_output_kept_as_old(self):
         out = self.path("exists.dat")
         with open(out, "w") as f:
             f.write("keep me")
+        with open(out + ".old", "w") as f:
+            f.write("older")
         p = subprocess.run([FORKLOCK, "record", "-o", out, "--", "true"],
                            capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("the previous %s is kept as %s.old" % (out, out), p.stderr)
+        with open(out + ".old") as f:
+            self.assertEqual(f.read(), "keep me")
+        self.assertEqual(tracecmd("report", out).returncode, 0)
+        # --no-clobber: refused, both untouched
+        p = subprocess.run([FORKLOCK, "record", "--no-clobber", "-o", out, "--", "true"],
+                           capture_output=True, text=True)
         self.assertEqual(p.returncode, 5)
-        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
-        self.assertIn("--force", p.stderr)
+        self.assertEqual(p.stderr.strip().splitlines(),
+                         ["forklock record: error: %s exists (--no-clobber)" % out])
+        with open(out + ".old") as f:
+            self.assertEqual(f.read(), "keep me")
+        p = subprocess.run([FORKLOCK, "record", "-f", "-n", "-o", out, "--", "true"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+    def test_failed_recording_puts_the_old_output_back(self):
+        out = self.path("back.dat")
+        with open(out, "w") as f:
+            f.write("keep me")
+        bad = self.path("not-a-program")
+        with open(bad, "w") as f:
+            f.write("\x7fELF but not really\n")
+        os.chmod(bad, 0o755)
+        p = subprocess.run([FORKLOCK, "record", "-o", out, "--", bad],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 126, p.stderr)
         with open(out) as f:
             self.assertEqual(f.read(), "keep me")
+        self.assertFalse(os.path.exists(out + ".old"))
 
 
 class Cleanup(LiveTest):
@@ -261,6 +291,64 @@ class Errors(LiveTest):
     def test_bad_values(self):
         self.one_line(self.run_fl("record", "--buffer-kb", "x"), 2, "--buffer-kb needs")
         self.one_line(self.run_fl("record", "--duration", "-1"), 2, "--duration needs")
+
+
+
+PROGRESS_RE = re.compile(r"\r\x1b\[Kforklock record: (\d+) s, (\d+) events, ([\d.]+) MiB, (\d+) lost")
+
+
+class Progress(LiveTest):
+    def run_on_pty(self, args):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([FORKLOCK, "record", "-f", "-o", self.path("p.dat"), *args],
+                             stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        out = b""
+        while True:
+            r, _, _ = select.select([master], [], [], 60)
+            if not r:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:		# EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        p.wait(timeout=60)
+        os.close(master)
+        return p, out.decode(errors="replace")
+
+    def test_progress_on_a_terminal(self):
+        p, err = self.run_on_pty(["--", *self.workload("busy", "--seconds", 3, "--vmas", 50)])
+        self.assertEqual(p.returncode, 0, err)
+        shown = [tuple(float(x) for x in m.groups()) for m in PROGRESS_RE.finditer(err)]
+        # about once a second over 3 s: 1 s, 2 s, (3 s)
+        self.assertGreaterEqual(len(shown), 2, repr(err))
+        self.assertLessEqual(len(shown), 4, repr(err))
+        secs = [s[0] for s in shown]
+        self.assertEqual(secs, sorted(secs))
+        self.assertEqual(secs[0], 1)
+        events = [s[1] for s in shown]
+        self.assertEqual(events, sorted(events))
+        self.assertGreater(events[-1], 0)
+        summary = fltest.parse_summary(err.replace("\r\n", "\n"))
+        self.assertLessEqual(events[-1], summary["events"])
+        self.assertLessEqual(shown[-1][2], summary["mib"] + 0.1)
+        # the line is cleared before the summary: no progress text left on its line
+        self.assertIn("\r\x1b[K", err)
+        last = err.rindex("\r\x1b[K")
+        self.assertNotIn(" lost\r", err[last:])
+
+    def test_no_progress_without_a_terminal(self):
+        _, _, p = self.record(self.workload("busy", "--seconds", 2, "--vmas", 50))
+        self.assertNotIn("\r", p.stderr)
+        self.assertNotIn("\x1b", p.stderr)
+
+    def test_no_progress_when_quiet(self):
+        p, err = self.run_on_pty(["-q", "--", *self.workload("busy", "--seconds", 2, "--vmas", 50)])
+        self.assertEqual(p.returncode, 0, err)
+        self.assertNotIn("\x1b", err)
 
 
 if __name__ == "__main__":

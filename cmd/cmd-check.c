@@ -11,7 +11,6 @@
 #include "events/events.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "record/btf.h"
 #include "record/kprobes.h"
 #include "record/record.h"
 
@@ -21,26 +20,56 @@ static void usage(FILE *f)
 		"Prints what this host supports for recording and exits 0 if it can record.\n");
 }
 
-/* What the kprobe tier would probe, and where it would read mm_users. */
-static void kprobe_lines(void)
+static const char *sym_state(const struct fl_probe_set *set, int i)
 {
-	struct fl_btf *btf = fl_btf_open("/sys/kernel/btf/vmlinux");
-	bool has[FL_NR_PROBE_SYMBOLS];
-	int i;
+	if (!set->sym_count[i])
+		return "absent";
+	if (set->sym_count[i] > 1)
+		return "ambiguous (more than one function of that name)";
+	return set->blacklisted[i] ? "present, in the kprobe blacklist" : "present";
+}
 
-	fl_kernel_symbols(fl_probe_symbols, has, FL_NR_PROBE_SYMBOLS);
+/*
+ * The kprobe plan record would use (kplan.c, the same code): what it read,
+ * the probes, and the anchors it tried.  Returns 0 when there is a plan.
+ */
+static int kprobe_lines(const struct fl_host *host, char *why, size_t len)
+{
+	struct fl_kernel_files kf;
+	struct fl_probe_set set;
+	int i, ret;
+
+	fl_kernel_files(&kf, host->tracefs);
+	ret = fl_probe_plan(&set, FL_KPROBE_GROUP_PREFIX "PID", &kf, false, why, len);
 	for (i = 0; i < FL_NR_PROBE_SYMBOLS; i++)
-		printf("kprobe symbol %s: %s\n", fl_probe_symbols[i], has[i] ? "present" : "absent");
-	if (!btf) {
-		printf("btf: no /sys/kernel/btf/vmlinux (kprobe arguments by name only)\n");
-		return;
+		printf("kprobe symbol %s: %s\n", fl_probe_symbols[i],
+		       set.kallsyms_read ? sym_state(&set, i) : "unknown (kallsyms not read)");
+	if (!set.blacklist_read)
+		printf("kprobe blacklist: not readable (%s): not checked\n", kf.blacklist);
+	if (set.off_users >= 0)
+		printf("btf: mm_struct.mm_users at +%ld, mm_struct.mm_count at +%ld, "
+		       "mm_struct.map_count at +%ld, vm_area_struct.vm_mm at +%ld\n",
+		       set.off_users, set.off_count, set.off_map_count, set.off_vm_mm);
+	else if (ret == 0 || set.btf_path[0])
+		printf("btf: %s: no mm_struct offsets read\n", kf.btf);
+	if (set.tried[0])
+		printf("kprobe anchors tried: %s\n", set.tried);
+	if (ret < 0) {
+		printf("kprobe plan: none (%s)\n", why);
+		printf("kprobe tier: unavailable (%s%s%s)\n", host->kprobes ? "" : "no kprobe_events; ",
+		       "no probe plan: ", why);
+		return -1;
 	}
-	printf("btf: mm_struct.mm_users at +%ld, mm_struct.mm_count at +%ld, "
-	       "vm_area_struct.vm_mm at +%ld\n",
-	       fl_btf_member_offset(btf, "mm_struct", "mm_users"),
-	       fl_btf_member_offset(btf, "mm_struct", "mm_count"),
-	       fl_btf_member_offset(btf, "vm_area_struct", "vm_mm"));
-	fl_btf_free(btf);
+	printf("kprobe plan: anchor %s, arguments %s\n", fl_probe_anchor_name(set.anchor),
+	       set.style == FL_PROBE_BTF ? "by BTF name" : "at BTF offsets");
+	for (i = 0; i < set.nr; i++)
+		printf("kprobe probe: %s:%s/%s %s%s%s (%s%s)\n",
+		       set.def[i].type == FL_PROBE_ENTRY ? "p" : "r", set.group, set.def[i].event,
+		       set.def[i].symbol, set.def[i].fetch[0] ? " " : "", set.def[i].fetch,
+		       set.def[i].role, set.def[i].required ? ", required" : "");
+	printf("kprobe tier: %s\n", host->kprobes ? "available" :
+	       "unavailable (no kprobe_events; the plan above is what a kernel with them would get)");
+	return 0;
 }
 
 int cmd_check(int argc, char **argv)
@@ -50,7 +79,9 @@ int cmd_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *blocker = NULL;
+	char why[512] = "";
 	struct fl_host host;
+	int plan;
 	int c, code = FL_EXIT_OK;
 	bool was_mounted;
 	size_t i;
@@ -111,14 +142,19 @@ int cmd_check(int argc, char **argv)
 	} else {
 		printf("kprobe_events: unknown (no tracefs)\n");
 	}
-	kprobe_lines();
+	plan = kprobe_lines(&host, why, sizeof(why));
 	if (blocker) {
 		printf("tier: none\n");
 		printf("recording: not possible (%s)\n", blocker);
 		return code;
 	}
-	printf("tier: %s\n", host.kprobes ? "kprobe" :
-	       "tracepoint (no kprobe_events: --tier auto records tracepoints)");
+	/* the tier record --tier auto really gets: kprobe_events and a plan */
+	if (!host.kprobes)
+		printf("tier: tracepoint (no kprobe_events: --tier auto records tracepoints)\n");
+	else if (plan < 0)
+		printf("tier: tracepoint (kprobe tier unavailable: %s)\n", why);
+	else
+		printf("tier: kprobe\n");
 	printf("recording: possible\n");
 	return FL_EXIT_OK;
 }

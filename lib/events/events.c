@@ -82,9 +82,14 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 		"mappings removed (VMA kinds)" },
 	/* the kprobe tier: made by record/kprobes.c, found by name in their group */
 	[FL_EV_K_DUP_MMAP] = { PROBE("dup_mmap"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
-		"dup_mmap() entry: oldmm, mm_users and mm_count as the kernel read them" },
+		"dup_mmap() entry: oldmm, mm_users, mm_count (and map_count) as the kernel read them" },
 	[FL_EV_K_DUP_MMAP_RET] = { PROBE("dup_mmap_ret"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
 		"dup_mmap() return value (a failed fork)" },
+	[FL_EV_K_UPROBE_DUP_MMAP] = { PROBE("uprobe_dup_mmap"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
+		"uprobe_dup_mmap() entry, inside dup_mmap() with oldmm write-locked: oldmm, "
+		"mm_users, mm_count and map_count as the kernel read them" },
+	[FL_EV_K_DUP_MMAP_END] = { PROBE("dup_mmap_end"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
+		"uprobe_end_dup_mmap() entry: dup_mmap() is done (every exit path)" },
 	[FL_EV_K_VSW] = { PROBE("vma_start_write"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
 		"__vma_start_write() entry: each VMA lock taken, of oldmm or the new mm" },
 	[FL_EV_K_VSW_RET] = { PROBE("vma_start_write_ret"), FL_RECORD_NO, FL_REPLAY_USED, NULL,

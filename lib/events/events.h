@@ -39,6 +39,8 @@ enum fl_ev {
 	/* kprobe tier: group forklock_<pid> (or kprobes, for dup_probe) */
 	FL_EV_K_DUP_MMAP,	/* dup_mmap entry */
 	FL_EV_K_DUP_MMAP_RET,	/* dup_mmap return */
+	FL_EV_K_UPROBE_DUP_MMAP, /* uprobe_dup_mmap entry: the read point where dup_mmap is inlined */
+	FL_EV_K_DUP_MMAP_END,	/* uprobe_end_dup_mmap entry: dup_mmap() done */
 	FL_EV_K_VSW,		/* __vma_start_write entry */
 	FL_EV_K_VSW_RET,	/* __vma_start_write return */
 	FL_EV_K_RCU_RET,	/* lock_vma_under_rcu return */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Just enough BTF (/sys/kernel/btf/vmlinux) to find where a struct member
- * lives, for kprobe fetch arguments on kernels whose probes cannot name BTF
- * fields themselves: mm_struct.mm_users, mm_struct.mm_count,
- * vm_area_struct.vm_mm.  Members inside anonymous structs and unions are
- * found too; their offsets add up.
+ * The kernel's BTF (/sys/kernel/btf/vmlinux, read with libbpf) as the
+ * kprobe plan needs it: where a struct member lives, for fetch arguments on
+ * kernels whose probes cannot name BTF fields themselves (6.1:
+ * mm_struct.mm_users +84), and which argument of a function has a name
+ * (dup_mmap(mm, oldmm): oldmm is $arg2).  Members inside anonymous structs
+ * and unions are found too; their offsets add up.
  */
 #ifndef FORKLOCK_BTF_H
 #define FORKLOCK_BTF_H
@@ -25,5 +26,11 @@ long fl_btf_member_offset(const struct fl_btf *btf, const char *type, const char
 
 /* Is there a function named @name (BTF_KIND_FUNC)? */
 int fl_btf_has_func(const struct fl_btf *btf, const char *name);
+
+/*
+ * 1-based index of @func's argument named @param ($argN), 0 if it has no
+ * such argument, -1 if BTF has no such function.
+ */
+int fl_btf_param_index(const struct fl_btf *btf, const char *func, const char *param);
 
 #endif

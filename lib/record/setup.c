@@ -16,7 +16,6 @@
 #include "events/events.h"
 #include "forklock-exit.h"
 #include "log.h"
-#include "record/btf.h"
 #include "record/record-local.h"
 
 int setup_check_events(void)
@@ -152,13 +151,14 @@ unsigned int setup_page_size(void)
 
 /* ---- the kprobe tier ------------------------------------------------------ */
 
-static int try_probes(struct recorder *r, enum fl_probe_style style, const struct fl_btf *btf,
-		      char *why, size_t len)
+static int try_probes(struct recorder *r, bool offsets_only, char *why, size_t len)
 {
+	struct fl_kernel_files kf;
 	char group[FL_INSTANCE_NAME_MAX];
 
+	fl_kernel_files(&kf, r->host.tracefs);
 	fl_probe_group_name(group, sizeof(group), r->instance_name);
-	if (fl_probe_plan(&r->probes, group, style, btf, why, len) < 0)
+	if (fl_probe_plan(&r->probes, group, &kf, offsets_only, why, len) < 0)
 		return -1;
 	r->inject.created = r->inject.destroyed = 0;
 	/* injected probes exist nowhere: nothing to enable */
@@ -167,29 +167,31 @@ static int try_probes(struct recorder *r, enum fl_probe_style style, const struc
 }
 
 /*
- * Probes named by BTF first (6.7+), then at BTF offsets.  In --tier auto a
- * kernel that takes neither records the tracepoint tier, said in one line.
+ * The plan (kplan.c) with probes named by BTF where the kernel's README
+ * says it takes them, then at BTF offsets if the kernel refused the names.
+ * In --tier auto a kernel that takes neither records the tracepoint tier,
+ * said in one line.
  */
 int setup_kprobes(struct recorder *r)
 {
-	struct fl_btf *btf = fl_btf_open("/sys/kernel/btf/vmlinux");
 	char why[512] = "", why2[512] = "";
+	const char *said;
 	int n;
 
 	n = fl_probes_remove_stale();
 	if (n > 0)
 		fl_notice("removed %d stale kprobes of forklock recorders that are gone", n);
-	if (try_probes(r, FL_PROBE_BTF, btf, why, sizeof(why)) < 0 &&
-	    try_probes(r, FL_PROBE_OFFSETS, btf, why2, sizeof(why2)) < 0) {
-		fl_btf_free(btf);
-		memset(&r->probes, 0, sizeof(r->probes));
-		if (r->opts->tier == FL_TIER_OPT_KPROBE)
-			return fl_err(FL_EXIT_TIER, "kprobe tier: %s", why2[0] ? why2 : why);
-		fl_notice("kprobes could not be set (%s): recording the tracepoint tier",
-			  why2[0] ? why2 : why);
-		r->kprobe_tier = false;
+	if (try_probes(r, false, why, sizeof(why)) == 0)
 		return 0;
-	}
-	fl_btf_free(btf);
+	/* names refused (or never tried): offsets, unless there is no plan at all */
+	if (r->probes.anchor != FL_ANCHOR_NONE && r->probes.style == FL_PROBE_BTF &&
+	    try_probes(r, true, why2, sizeof(why2)) == 0)
+		return 0;
+	said = why2[0] ? why2 : why;
+	memset(&r->probes, 0, sizeof(r->probes));
+	if (r->opts->tier == FL_TIER_OPT_KPROBE)
+		return fl_err(FL_EXIT_TIER, "kprobe tier: %s", said);
+	fl_notice("kprobe tier unavailable (%s): recording the tracepoint tier", said);
+	r->kprobe_tier = false;
 	return 0;
 }

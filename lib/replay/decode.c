@@ -40,12 +40,15 @@ static bool find_field(struct tep_event *ev, const char *name, struct fl_field *
  * The fields replay reads, by name, in the order a missing one is reported.
  * An event's fields are needed only if the trace has the event.
  */
-#define F(ev, name, member)	{ ev, name, offsetof(struct fl_decoder, member) }
+#define F(ev, name, member)	{ ev, name, offsetof(struct fl_decoder, member), false }
+/* a field that older recordings of the event lack: its offset stays -1 */
+#define F_OPT(ev, name, member)	{ ev, name, offsetof(struct fl_decoder, member), true }
 
 static const struct {
 	enum fl_ev ev;
 	const char *name;
 	size_t off;
+	bool optional;
 } fields[] = {
 	F(FL_EV_LOCK_START, "mm", lock_mm[0]),
 	F(FL_EV_LOCK_START, "write", lock_write[0]),
@@ -81,7 +84,12 @@ static const struct {
 	F(FL_EV_K_DUP_MMAP, "oldmm", k_oldmm),
 	F(FL_EV_K_DUP_MMAP, "mm_users", k_users),
 	F(FL_EV_K_DUP_MMAP, "mm_count", k_count),
+	F_OPT(FL_EV_K_DUP_MMAP, "map_count", k_map_count),
 	F(FL_EV_K_DUP_MMAP_RET, "ret", k_ret),
+	F(FL_EV_K_UPROBE_DUP_MMAP, "oldmm", ku_oldmm),
+	F(FL_EV_K_UPROBE_DUP_MMAP, "mm_users", ku_users),
+	F(FL_EV_K_UPROBE_DUP_MMAP, "mm_count", ku_count),
+	F(FL_EV_K_UPROBE_DUP_MMAP, "map_count", ku_map_count),
 	F(FL_EV_K_VSW, "vm_mm", k_vm_mm),
 	F(FL_EV_K_RCU_RET, "ret", k_rcu_ret),
 	F(FL_EV_K_DUP_PROBE, "only_user", k_only_user),
@@ -89,6 +97,7 @@ static const struct {
 };
 
 #undef F
+#undef F_OPT
 
 static void found(struct fl_decoder *d, struct tep_event **ev, enum fl_ev k, struct tep_event *e)
 {
@@ -158,7 +167,8 @@ int fl_decoder_init(struct fl_decoder *d, struct tep_handle *tep, char *why, siz
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		struct tep_event *e = ev[fields[i].ev];
 
-		if (e && !find_field(e, fields[i].name, (struct fl_field *)((char *)d + fields[i].off))) {
+		if (e && !find_field(e, fields[i].name, (struct fl_field *)((char *)d + fields[i].off)) &&
+		    !fields[i].optional) {
 			snprintf(why, len, "unknown layout of %s:%s: no field '%s'",
 				 e->system, e->name, fields[i].name);
 			errno = EPROTO;

@@ -88,7 +88,7 @@ struct task {
 	/* kprobe tier */
 	bool kp_dup;			/* dup_mmap() entered, window not open yet */
 	uint64_t kp_oldmm;
-	int kp_users, kp_count;
+	int kp_users, kp_count, kp_map_count;	/* -1: not read */
 	bool vsw_open, vsw_parent;	/* in __vma_start_write() */
 	uint64_t vsw_ts;
 	/* syscalls in flight */
@@ -240,7 +240,9 @@ void win_abort_pending(struct replay *rp, struct task *t);
 void win_task_gone(struct replay *rp, struct task *t);
 void win_acc_forget(struct replay *rp, struct task *x);
 void win_lost_events(struct replay *rp);
-void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count);
+void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count,
+		     int map_count);
+void win_kp_dup_mmap_end(struct replay *rp, struct task *t);
 void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret);
 void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, uint64_t ts);
 void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts);

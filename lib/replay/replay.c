@@ -297,7 +297,19 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	case FL_EV_K_DUP_MMAP:
 		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->k_oldmm),
 				(int)fl_field_s64(d, rec, &d->k_users),
-				(int)fl_field_s64(d, rec, &d->k_count));
+				(int)fl_field_s64(d, rec, &d->k_count),
+				d->k_map_count.offset < 0 ? -1 :
+				(int)fl_field_s64(d, rec, &d->k_map_count));
+		break;
+	case FL_EV_K_UPROBE_DUP_MMAP:
+		/* inside dup_mmap(), oldmm write-locked, before the new mm's lock */
+		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->ku_oldmm),
+				(int)fl_field_s64(d, rec, &d->ku_users),
+				(int)fl_field_s64(d, rec, &d->ku_count),
+				(int)fl_field_s64(d, rec, &d->ku_map_count));
+		break;
+	case FL_EV_K_DUP_MMAP_END:
+		win_kp_dup_mmap_end(rp, t);
 		break;
 	case FL_EV_K_DUP_MMAP_RET:
 		win_kp_dup_mmap_ret(rp, t, (int)fl_field_s64(d, rec, &d->k_ret));
@@ -356,7 +368,7 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 		if (fl_events[k].replay == FL_REPLAY_NAMED && rp.dec.ids[k] < 0 &&
 		    info->nr_missing < FL_MAX_MISSING)
 			info->missing[info->nr_missing++] = fl_events[k].label;
-	if (rp.dec.ids[FL_EV_K_DUP_MMAP] >= 0)
+	if (rp.dec.ids[FL_EV_K_DUP_MMAP] >= 0 || rp.dec.ids[FL_EV_K_UPROBE_DUP_MMAP] >= 0)
 		info->tier = FL_TIER_KPROBE;
 	info->has_vma_lock_probes = rp.dec.ids[FL_EV_K_VSW] >= 0 && rp.dec.ids[FL_EV_K_VSW_RET] >= 0;
 	rp.have_exit = rp.dec.ids[FL_EV_EXIT] >= 0;

@@ -548,12 +548,25 @@ void win_end_of_trace(struct replay *rp)
 
 /* ---- the kprobe tier ---------------------------------------------------------- */
 
-void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count)
+/*
+ * The read point: dup_mmap() entry (before oldmm's lock) or uprobe_dup_mmap()
+ * (inside it, oldmm write-locked, before the new mm's lock).  Either way the
+ * fork's record takes the values when the nested lock makes it a fork.
+ */
+void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count,
+		     int map_count)
 {
 	t->kp_dup = true;
 	t->kp_oldmm = oldmm;
 	t->kp_users = users;
 	t->kp_count = count;
+	t->kp_map_count = map_count;
+}
+
+/* uprobe_end_dup_mmap(): dup_mmap() is done; its outcome is the tracepoints' */
+void win_kp_dup_mmap_end(struct replay *rp, struct task *t)
+{
+	t->kp_dup = false;
 }
 
 void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret)

@@ -170,7 +170,8 @@ class Isolation(LiveTest):
         self.assertFalse(os.path.exists(self.path("c.dat")))
 
     def test_failed_kprobe_half_way(self):
-        env = dict(os.environ, FORKLOCK_FAULT_INJECT="kprobe-create:1")
+        env = dict(os.environ, FORKLOCK_FAULT_INJECT="kprobe-create:1",
+                   FORKLOCK_KPROBE_README=fltest.KPROBE_README)
         self.failed(["--tier", "kprobe", "-o", self.path("k.dat"), "--", "true"], 8,
                     "kprobe tier: .*injected failure", env=env)
         self.assertFalse(os.path.exists(self.path("k.dat")))

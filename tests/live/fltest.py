@@ -22,6 +22,12 @@ FORKLOCK = os.environ.get("FORKLOCK", "forklock")
 WORKLOAD = os.environ.get("WORKLOAD", "forklock-workload")
 MKFIXTURE = os.environ.get("MKFIXTURE", "mkfixture")
 
+# A kernel README that has kprobe_events (Debian 6.12's, tests/kprobe/data):
+# with FORKLOCK_FAULT_INJECT the kprobe plan is made on this host's
+# kallsyms and BTF as if its kernel had kprobes.
+KPROBE_README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kprobe", "data",
+                             "6.12.118+deb12-cloud-amd64", "README")
+
 SUMMARY_RE = re.compile(
     r"^forklock record: (\d+) events, (\d+) lost \(([^)]*)\), ([\d.]+) MiB, ([\d.]+) s -> (.*)$",
     re.M)

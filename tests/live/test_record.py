@@ -222,7 +222,8 @@ class Tier(LiveTest):
 
     def test_setup_failing_half_way_leaves_nothing(self):
         before = dynamic_events()
-        env = dict(os.environ, FORKLOCK_FAULT_INJECT="kprobe-create:1")
+        env = dict(os.environ, FORKLOCK_FAULT_INJECT="kprobe-create:1",
+                   FORKLOCK_KPROBE_README=fltest.KPROBE_README)
         proc = subprocess.Popen([FORKLOCK, "record", "--tier", "kprobe", "-o", self.path("i.dat"),
                                  "--", "true"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env)

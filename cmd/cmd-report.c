@@ -30,7 +30,8 @@ static void usage(FILE *f)
 		"  -P, --policy-plugin PATH  load a skip-policy plugin (repeatable)\n"
 		"      --policy NAMES        judge with these policies only (comma separated)\n"
 		"      --no-default-policies do not load the plugin directory's policies\n"
-		"      --lock-cost-ns N      cost of one vma_start_write() for the savings (default %d)\n"
+		"      --lock-cost-ns N      cost of one vma_start_write() for the savings model (default:\n"
+		"                            assumed 5%% of the per-VMA dup_mmap time; %d ns under 10 forks)\n"
 		"      --svg FILE            plot window against VMAs locked, and the window histogram\n"
 		"      --svg-policy NAME     colour the plot by this policy's decisions (default single-user)\n"
 		"      --list-policies       print the policies that would judge (name, tab, summary), exit\n"
@@ -126,7 +127,7 @@ int cmd_report(int argc, char **argv)
 			report.cost.ns = strtoull(optarg, &end, 10);
 			if (*end || !*optarg || *optarg == '-')
 				return fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
-			report.cost.source = "--lock-cost-ns";
+			report.cost.source = "given: --lock-cost-ns";
 			cost_given = true;
 			break;
 		case 's':

@@ -153,6 +153,23 @@ static void add_result(struct fl_policy_result *m, const struct fl_policy_result
 	m->unknown_safety_forks += r->unknown_safety_forks;
 }
 
+/* a touched fork's decisions: counted from the forks, as judging counts them */
+static void add_touched(struct fl_merge *m, const struct fl_decision *d)
+{
+	int p;
+
+	for (p = 0; p < m->policies.nr; p++) {
+		struct fl_policy_result *r = &m->results[p];
+
+		if (d[p].decision == FORKLOCK_SKIP)
+			r->touched_skipped_forks++;
+		else if (d[p].decision == FORKLOCK_LOCK)
+			r->touched_locked_forks++;
+		else
+			r->touched_undecided_forks++;
+	}
+}
+
 /* ---- pass 1 --------------------------------------------------------------------- */
 
 static char *label_of(const char *path)
@@ -342,6 +359,8 @@ int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 				break;
 			}
 			fl_report_fork(sink, &f, judged == 0 ? m->decisions : NULL);
+			if (judged == 0 && f.nr_accessors)
+				add_touched(m, m->decisions);
 			free(waits);
 			ret = sink->error;
 		}

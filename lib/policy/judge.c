@@ -6,6 +6,7 @@
  * window was open, something could reach a VMA without oldmm's mmap_lock
  * (a sibling's page fault, a UFFDIO_* ioctl).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "forklock-exit.h"
@@ -25,7 +26,13 @@ const char *fl_safety_name(enum fl_safety s)
 
 const char *fl_verdict_name(enum fl_verdict v)
 {
-	return v == FL_VERDICT_SAFE ? "safe" : v == FL_VERDICT_UNSAFE ? "unsafe" : "unknown";
+	switch (v) {
+	case FL_VERDICT_SAFE:		return "safe";
+	case FL_VERDICT_UNSAFE:		return "unsafe";
+	case FL_VERDICT_NA:		return "n/a";
+	case FL_VERDICT_UNKNOWN:	break;
+	}
+	return "unknown";
 }
 
 const char *fl_decision_name(int decision)
@@ -152,6 +159,10 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 		if (d->decision == FORKLOCK_SKIP && (!v.skipped_locks || !f->vmas_locked))
 			d->decision = FORKLOCK_LOCK;	/* nothing to skip */
 		r->forks++;
+		if (f->nr_accessors)
+			(d->decision == FORKLOCK_SKIP ? &r->touched_skipped_forks :
+			 d->decision == FORKLOCK_LOCK ? &r->touched_locked_forks :
+			 &r->touched_undecided_forks)[0]++;
 		switch (d->decision) {
 		case FORKLOCK_SKIP:
 			d->skipped_locks = v.skipped_locks > f->vmas_locked ?
@@ -182,7 +193,9 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 			r->undecided_locks += f->vmas_locked;
 			break;
 		}
-		if (d->safety == FL_SAFETY_UNSAFE || d->safety == FL_SAFETY_UNKNOWN) {
+		/* the verdict is over the forks it decided: an undecided one is not its risk */
+		if (d->decision == FORKLOCK_SKIP &&
+		    (d->safety == FL_SAFETY_UNSAFE || d->safety == FL_SAFETY_UNKNOWN)) {
 			bool unsafe = d->safety == FL_SAFETY_UNSAFE;
 			struct fl_evidence e;
 
@@ -196,8 +209,21 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 	return 0;
 }
 
+const char *fl_verdict_text(char *buf, size_t len, const struct fl_policy_result *r)
+{
+	enum fl_verdict v = fl_policy_verdict(r);
+
+	if (v == FL_VERDICT_NA)
+		snprintf(buf, len, "n/a (undecided %llu)", (unsigned long long)r->undecided_forks);
+	else
+		snprintf(buf, len, "%s", fl_verdict_name(v));
+	return buf;
+}
+
 enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r)
 {
+	if (!r->skipped_forks && !r->locked_forks)
+		return FL_VERDICT_NA;
 	if (r->unsafe_forks)
 		return FL_VERDICT_UNSAFE;
 	if (r->unknown_safety_forks)

@@ -7,6 +7,7 @@
 #define FORKLOCK_POLICY_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "forklock-policy.h"
@@ -42,10 +43,12 @@ enum fl_safety {
 	FL_SAFETY_UNKNOWN,	/* skipped some locks; an accessor reached an unknown VMA */
 };
 
+/* over the forks a policy decided (locked or skipped), never its undecided ones */
 enum fl_verdict {
 	FL_VERDICT_SAFE,
 	FL_VERDICT_UNSAFE,
 	FL_VERDICT_UNKNOWN,
+	FL_VERDICT_NA,		/* it decided no fork: "n/a (undecided N)" */
 };
 
 const char *fl_safety_name(enum fl_safety s);
@@ -79,9 +82,13 @@ struct fl_policy_result {
 	uint64_t skipped_locks;
 	uint64_t undecided_locks;	/* locks of undecided forks */
 	uint64_t estimated_forks;	/* skipped on estimated VMA kinds */
-	uint64_t unsafe_forks;
-	uint64_t unknown_safety_forks;
+	uint64_t unsafe_forks;		/* skipped, unsafe */
+	uint64_t unknown_safety_forks;	/* skipped, of unknown safety */
 	uint64_t skipped_window_ns;	/* window time of the skipped forks */
+	/* forks something touched in the window: what this policy did with them */
+	uint64_t touched_locked_forks;
+	uint64_t touched_skipped_forks;
+	uint64_t touched_undecided_forks;
 	int nr_evidence;
 	struct fl_evidence evidence[FL_EVIDENCE];
 };
@@ -95,6 +102,8 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 		    struct fl_decision *out, struct fl_policy_result *res);
 
 enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r);
+/* The verdict as outputs show it: "safe", ..., or "n/a (undecided N)". */
+const char *fl_verdict_text(char *buf, size_t len, const struct fl_policy_result *r);
 
 /*
  * The evidence a result keeps: the accessors of its first unsafe forks,

@@ -53,13 +53,24 @@ int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost
 	median = per_vma[fl_rank(n, 0.50) - 1];	/* the report's p50 */
 	free(per_vma);
 	cost->ns = (uint64_t)llround(median * FL_LOCK_SHARE_PER_VMA);
-	snprintf(source, len, "calibrated: 5%% of the median %.0f ns per VMA dup_mmap() took "
-		 "here (the lock's share of fork in fb49c455323f)", median);
+	snprintf(source, len, "assumed: 5%% of the per-VMA dup_mmap() time (median %.0f ns "
+		 "here; the lock's share of fork in fb49c455323f)", median);
 	cost->source = source;
 	return 0;
 }
 
 bool fl_lock_cost_is_automatic(const char *source)
 {
-	return source && (!strncmp(source, "calibrated:", 11) || !strncmp(source, "default:", 8));
+	/* "calibrated:" and "default:" are what reports of forklock 0.1.0 say */
+	return source && (!strncmp(source, "assumed:", 8) || !strncmp(source, "calibrated:", 11) ||
+			  !strncmp(source, "default:", 8));
+}
+
+const char *fl_lock_cost_basis(const char *source)
+{
+	if (fl_lock_cost_is_automatic(source))
+		return "assumed";
+	if (source && !strncmp(source, "measured:", 9))
+		return "measured";
+	return "given";
 }

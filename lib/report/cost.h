@@ -15,12 +15,12 @@ struct fl_summary;
 /* Where the per-lock cost comes from. */
 struct fl_lock_cost {
 	uint64_t ns;
-	const char *source;		/* "--lock-cost-ns", "default: ...", "kprobe: ..." */
+	const char *source;		/* "given: --lock-cost-ns", "assumed: ...", "measured: ..." */
 };
 
 #define FL_DEFAULT_LOCK_COST_NS 30
 #define FL_DEFAULT_LOCK_COST_SOURCE \
-	"default: too few forks to calibrate; down_write+up_write of an uncontended per-VMA lock"
+	"assumed: 30 ns, too few forks to calibrate (down_write+up_write of an uncontended lock)"
 
 /*
  * Calibrate @cost on the forks of @s; @source receives the wording.
@@ -30,5 +30,7 @@ int fl_lock_cost_calibrate(const struct fl_summary *s, struct fl_lock_cost *cost
 			   char *source, size_t len);
 /* The default or a calibration, not a --lock-cost-ns: a merge may redo it. */
 bool fl_lock_cost_is_automatic(const char *source);
+/* How the cost was obtained: "assumed" (a model), "given" (--lock-cost-ns) or "measured". */
+const char *fl_lock_cost_basis(const char *source);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "report/cost.h"
 #include "report/json.h"
 #include "report/render.h"
 
@@ -348,6 +349,12 @@ static json_t *policies_obj(const struct fl_report *rep)
 		json_object_set_new(p, "unknown_safety_forks",
 				    json_integer((json_int_t)r->unknown_safety_forks));
 		json_object_set_new(p, "verdict", json_string(fl_verdict_name(fl_policy_verdict(r))));
+		json_object_set_new(p, "decided_forks",
+				    json_integer((json_int_t)(r->skipped_forks + r->locked_forks)));
+		json_object_set_new(p, "touched_forks", json_pack("{s:I,s:I,s:I}",
+				    "locked", (json_int_t)r->touched_locked_forks,
+				    "skipped", (json_int_t)r->touched_skipped_forks,
+				    "undecided", (json_int_t)r->touched_undecided_forks));
 		for (e = 0; e < r->nr_evidence; e++) {
 			json_t *x = accessor_obj(&r->evidence[e].a);
 
@@ -446,8 +453,9 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	json_object_set_new(rest, "trace", trace);
 	json_object_set_new(rest, "traces", traces);
 	json_object_set_new(rest, "summary", sum);
-	json_object_set_new(rest, "lock_cost", json_pack("{s:I,s:s}", "ns", (json_int_t)rep->cost.ns,
-							 "source", rep->cost.source));
+	json_object_set_new(rest, "lock_cost", json_pack("{s:I,s:s,s:s}", "ns", (json_int_t)rep->cost.ns,
+							 "source", rep->cost.source, "basis",
+							 fl_lock_cost_basis(rep->cost.source)));
 	json_object_set_new(rest, "policies", policies_obj(rep));
 	if (c->opts.extra && c->opts.extra->json && c->opts.extra->json(rest, c->opts.extra->arg) < 0) {
 		json_decref(rest);

@@ -62,59 +62,6 @@ const char *fl_mail_ns(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
-/* @n bytes of @s, a non-breaking space printed as a space */
-static void put(FILE *out, const char *s, size_t n)
-{
-	size_t i;
-
-	while (n && s[n - 1] == ' ')
-		n--;			/* no trailing blanks */
-	for (i = 0; i < n; i++)
-		fputc(s[i] == FL_MAIL_NBSP ? ' ' : s[i], out);
-	fputc('\n', out);
-}
-
-/* one line without '\n', wrapped */
-static void wrap_line(FILE *out, int indent, const char *s)
-{
-	size_t lead = strspn(s, " ");
-	bool first = true;
-
-	if (indent > FL_MAIL_COLUMNS / 2)
-		indent = FL_MAIL_COLUMNS / 2;
-	for (;;) {
-		size_t avail = FL_MAIL_COLUMNS - (first ? 0 : indent);
-		size_t len, cut, i, end;
-
-		if (!first)
-			s += strspn(s, " ");
-		len = strlen(s);
-		if (!first && !len)
-			return;
-		if (!first)
-			pad(out, indent);
-		if (len <= avail) {
-			put(out, s, len);
-			return;
-		}
-		/* the last space that leaves a line of at most avail columns */
-		cut = 0;
-		for (i = avail; i > (first ? lead : 0); i--)
-			if (s[i] == ' ') {
-				cut = i;
-				break;
-			}
-		if (!cut)
-			cut = avail;
-		end = cut;
-		while (end > 0 && s[end - 1] == ' ')
-			end--;
-		put(out, s, end);
-		s += cut;
-		first = false;
-	}
-}
-
 void fl_mail_printf(FILE *out, int indent, const char *fmt, ...)
 {
 	char *text, *line, *next;
@@ -139,7 +86,7 @@ void fl_mail_printf(FILE *out, int indent, const char *fmt, ...)
 			*next++ = '\0';
 		if (!next && !*line && line != text)
 			break;		/* a trailing '\n' */
-		wrap_line(out, indent, line);
+		fl_render_wrap(out, FL_MAIL_COLUMNS, indent, line);
 	}
 	free(text);
 }
@@ -381,19 +328,36 @@ static void mail_policies(FILE *out, const struct fl_report *rep)
 	if (!rep->policies->nr)
 		return;
 	fputc('\n', out);
-	fl_mail_printf(out, 2, "If fork skipped vma_start_write() (%s per lock, %s):",
-		       fl_mail_ns(a, sizeof(a), rep->cost.ns), rep->cost.source);
-	fl_mail_printf(out, 4, "  %-19s %13s %9s %7s %9s  %s", "policy", "skipped locks", "saved",
-		       "share", "undecided", "verdict");
+	fl_mail_printf(out, 2, "If fork skipped vma_start_write() (a model: saved = locks skipped "
+		       "x lock cost):");
+	fl_mail_printf(out, 4, "  Lock cost: %s, %s", fl_mail_ns(a, sizeof(a), rep->cost.ns),
+		       rep->cost.source);
+	fl_mail_printf(out, 4, "  %-19s %9s %9s %6s %6s %6s  %s", "policy", "locks", "saved",
+		       "share", "undec", "unsafe", "verdict");
 	for (i = 0; i < rep->policies->nr; i++) {
 		const struct fl_policy_result *r = &rep->results[i];
 		uint64_t saved = r->skipped_locks * rep->cost.ns;
 
-		fl_mail_printf(out, 4, "  %-19s %13llu %9s %6.2f%% %9llu  %s",
+		fl_mail_printf(out, 4, "  %-19s %9llu %9s %5.1f%% %6llu %6llu  %s",
 			       rep->policies->v[i].p->name, (unsigned long long)r->skipped_locks,
 			       fl_mail_ns(a, sizeof(a), saved), pct_of(saved, s->window_total_ns),
 			       (unsigned long long)r->undecided_forks,
+			       (unsigned long long)r->unsafe_forks,
 			       fl_verdict_name(fl_policy_verdict(r)));
+	}
+	fl_mail_printf(out, 4, "  locks: skipped; undec: undecided forks, not judged: a verdict "
+		       "is over the forks the policy decided, n/a when it decided none.");
+	for (i = 0; i < rep->policies->nr && s->forks_with_accessors; i++) {
+		const struct fl_policy_result *r = &rep->results[i];
+
+		if (!i)
+			fl_mail_printf(out, 4, "  Of the %llu forks touched in their window:",
+				       (unsigned long long)s->forks_with_accessors);
+		fl_mail_printf(out, 6, "    %s locked %llu, skipped %llu, left %llu undecided",
+			       rep->policies->v[i].p->name,
+			       (unsigned long long)r->touched_locked_forks,
+			       (unsigned long long)r->touched_skipped_forks,
+			       (unsigned long long)r->touched_undecided_forks);
 	}
 	for (i = 0; i < rep->policies->nr; i++) {
 		const struct fl_policy_result *r = &rep->results[i];

@@ -13,7 +13,7 @@
 #include "shell.h"
 
 #define FL_MAIL_COLUMNS 72
-#define FL_MAIL_NBSP '\x1f'	/* a space fl_mail_printf() does not break a line at */
+#define FL_MAIL_NBSP FL_RENDER_NBSP	/* a space fl_mail_printf() does not break a line at */
 
 extern const struct fl_renderer fl_render_mail;
 

@@ -68,6 +68,64 @@ int fl_render_end(FILE *out)
 	return -1;
 }
 
+static void pad(FILE *out, int n)
+{
+	while (n-- > 0)
+		fputc(' ', out);
+}
+
+/* @n bytes of @s, a non-breaking space printed as a space */
+static void put(FILE *out, const char *s, size_t n)
+{
+	size_t i;
+
+	while (n && s[n - 1] == ' ')
+		n--;			/* no trailing blanks */
+	for (i = 0; i < n; i++)
+		fputc(s[i] == FL_RENDER_NBSP ? ' ' : s[i], out);
+	fputc('\n', out);
+}
+
+void fl_render_wrap(FILE *out, int cols, int indent, const char *s)
+{
+	size_t lead = strspn(s, " ");
+	bool first = true;
+
+	if (indent > cols / 2)
+		indent = cols / 2;
+	for (;;) {
+		size_t avail = cols - (first ? 0 : indent);
+		size_t len, cut, i, end;
+
+		if (!first)
+			s += strspn(s, " ");
+		len = strlen(s);
+		if (!first && !len)
+			return;
+		if (!first)
+			pad(out, indent);
+		if (len <= avail) {
+			put(out, s, len);
+			return;
+		}
+		/* the last space that leaves a line of at most avail columns */
+		cut = 0;
+		for (i = avail; i > (first ? lead : 0); i--)
+			if (s[i] == ' ') {
+				cut = i;
+				break;
+			}
+		if (!cut)
+			cut = avail;
+		end = cut;
+		while (end > 0 && s[end - 1] == ' ')
+			end--;
+		put(out, s, end);
+		s += cut;
+		first = false;
+	}
+}
+
 static const struct fl_renderer *renderers[] = {
 	&fl_render_text,
 	&fl_render_json,

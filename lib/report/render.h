@@ -74,6 +74,14 @@ void fl_render_watch_json(void);
  */
 int fl_render_end(FILE *out);
 
+/*
+ * One line @s without '\n' wrapped at spaces to @cols columns; continuation
+ * lines start with @indent spaces (at most @cols / 2).  A word longer than
+ * a line is cut; FL_RENDER_NBSP is a space no line breaks at.
+ */
+#define FL_RENDER_NBSP '\x1f'
+void fl_render_wrap(FILE *out, int cols, int indent, const char *s);
+
 /* "52.1 us", "1.20 ms", "812 ns", "3.02 s" */
 const char *fl_fmt_ns(char *buf, size_t len, uint64_t ns);
 

@@ -8,6 +8,8 @@
 
 #include "report/render.h"
 
+#define FL_TEXT_COLUMNS 100
+
 struct text_ctx {
 	struct fl_render_opts opts;
 	bool header;
@@ -145,26 +147,41 @@ static void kprobe_sections(FILE *out, const struct fl_summary *s)
 static void policies(FILE *out, const struct fl_report *rep)
 {
 	const struct fl_summary *s = rep->s;
-	char a[32], b[32];
+	char a[32], b[32], line[320];
 	int i, e;
 
 	if (!rep->policies->nr)
 		return;
-	fprintf(out, "\nif fork skipped vma_start_write() (%s per lock, %s)\n",
-		fl_fmt_ns(a, sizeof(a), rep->cost.ns), rep->cost.source);
-	fprintf(out, "  %-22s %9s %10s %11s %12s %7s %8s  %s\n", "policy", "skipped", "undecided",
+	fprintf(out, "\nif fork skipped vma_start_write(): saved = locks skipped x %s per lock, a model\n",
+		fl_fmt_ns(a, sizeof(a), rep->cost.ns));
+	snprintf(line, sizeof(line), "  lock cost %s", rep->cost.source);
+	fl_render_wrap(out, FL_TEXT_COLUMNS, 4, line);
+	fprintf(out, "  %-19s %8s %9s %9s %10s %7s %7s  %s\n", "policy", "skipped", "undecided",
 		"locks", "saved", "share", "unsafe", "verdict");
 	for (i = 0; i < rep->policies->nr; i++) {
 		const struct fl_policy_result *r = &rep->results[i];
 		uint64_t saved = r->skipped_locks * rep->cost.ns;
 
-		fprintf(out, "  %-22s %9llu %10llu %11llu %12s %6.2f%% %8llu  %s\n",
+		fprintf(out, "  %-19s %8llu %9llu %9llu %10s %6.2f%% %7llu  %s\n",
 			rep->policies->v[i].p->name, (unsigned long long)r->skipped_forks,
 			(unsigned long long)r->undecided_forks, (unsigned long long)r->skipped_locks,
 			fl_fmt_ns(a, sizeof(a), saved),
 			s->window_total_ns ? 100.0 * saved / s->window_total_ns : 0.0,
-			(unsigned long long)r->unsafe_forks,
-			fl_verdict_name(fl_policy_verdict(r)));
+			(unsigned long long)r->unsafe_forks, fl_verdict_text(b, sizeof(b), r));
+	}
+	fprintf(out, "  (a verdict is over the forks the policy decided; undecided ones are not judged)\n");
+	if (s->forks_with_accessors) {
+		fprintf(out, "  %-19s %8s %9s %9s   of the %llu forks touched in their window\n",
+			"touched forks", "locked", "skipped", "undecided",
+			(unsigned long long)s->forks_with_accessors);
+		for (i = 0; i < rep->policies->nr; i++) {
+			const struct fl_policy_result *r = &rep->results[i];
+
+			fprintf(out, "  %-19s %8llu %9llu %9llu\n", rep->policies->v[i].p->name,
+				(unsigned long long)r->touched_locked_forks,
+				(unsigned long long)r->touched_skipped_forks,
+				(unsigned long long)r->touched_undecided_forks);
+		}
 	}
 	for (i = 0; i < rep->policies->nr; i++) {
 		const struct fl_policy_result *r = &rep->results[i];

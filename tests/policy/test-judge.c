@@ -149,14 +149,21 @@ static void safety_rules(void **state)
 		assert_int_equal(res.skipped_locks, t->decision == S ? 30 : 0);
 		assert_int_equal(res.undecided_locks, t->decision == U ? 40 : 0);
 		assert_int_equal(res.skipped_window_ns, t->decision == S ? 5000 : 0);
-		assert_int_equal(res.unsafe_forks, t->safety == FL_SAFETY_UNSAFE);
-		assert_int_equal(res.unknown_safety_forks, t->safety == FL_SAFETY_UNKNOWN);
+		/* the verdict counts only decided forks: an undecided one is n/a */
+		assert_int_equal(res.unsafe_forks, t->decision == S && t->safety == FL_SAFETY_UNSAFE);
+		assert_int_equal(res.unknown_safety_forks,
+				 t->decision == S && t->safety == FL_SAFETY_UNKNOWN);
 		assert_int_equal(fl_policy_verdict(&res),
+				 t->decision == U ? FL_VERDICT_NA :
 				 t->safety == FL_SAFETY_UNSAFE ? FL_VERDICT_UNSAFE :
 				 t->safety == FL_SAFETY_UNKNOWN ? FL_VERDICT_UNKNOWN : FL_VERDICT_SAFE);
+		/* a touched fork is counted by what the policy did with it */
+		assert_int_equal(res.touched_locked_forks, t->who != NOBODY && t->decision == L);
+		assert_int_equal(res.touched_skipped_forks, t->who != NOBODY && t->decision == S);
+		assert_int_equal(res.touched_undecided_forks, t->who != NOBODY && t->decision == U);
 		/* evidence: the accessor that could reach a VMA, when the fork is not safe */
 		if ((t->safety == FL_SAFETY_UNSAFE || t->safety == FL_SAFETY_UNKNOWN) &&
-		    t->who == SIBLING_FAULT) {
+		    t->who == SIBLING_FAULT && t->decision == S) {
 			assert_int_equal(res.nr_evidence, 1);
 			assert_int_equal(res.evidence[0].a.pid, 12);
 			assert_int_equal(res.evidence[0].parent_pid, 10);
@@ -213,6 +220,45 @@ static void unknown_decisions_are_undecided(void **state)
 	assert_int_equal(fl_policy_judge(&set, &f, &d, &res), 0);
 	assert_int_equal(d.decision, U);
 	assert_int_equal(res.undecided_forks, 1);
+}
+
+/* a verdict is over the decided forks; with none decided it is n/a */
+static void verdict_counts_decided_forks_only(void **state)
+{
+	struct fl_policy_result res = { 0 };
+	struct fl_decision d;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct fl_fork f = fork_of(SIBLING_FAULT, false);
+
+		next = (struct forklock_verdict){ .decision = U };
+		assert_int_equal(fl_policy_judge(&set, &f, &d, &res), 0);
+		assert_int_equal(d.safety, FL_SAFETY_UNKNOWN);	/* the fork still says so */
+	}
+	assert_int_equal(res.undecided_forks, 3);
+	assert_int_equal(res.unknown_safety_forks, 0);
+	assert_int_equal(res.nr_evidence, 0);
+	assert_int_equal(fl_policy_verdict(&res), FL_VERDICT_NA);
+	assert_string_equal(fl_verdict_name(FL_VERDICT_NA), "n/a");
+	assert_int_equal(res.touched_undecided_forks, 3);
+
+	{
+		struct fl_fork f = fork_of(NOBODY, false);
+
+		next = (struct forklock_verdict){ .decision = S, .skipped_locks = 30 };
+		assert_int_equal(fl_policy_judge(&set, &f, &d, &res), 0);
+	}
+	assert_int_equal(fl_policy_verdict(&res), FL_VERDICT_SAFE);
+	{
+		struct fl_fork f = fork_of(SIBLING_FAULT, false);
+
+		next = (struct forklock_verdict){ .decision = L };
+		assert_int_equal(fl_policy_judge(&set, &f, &d, &res), 0);
+	}
+	assert_int_equal(fl_policy_verdict(&res), FL_VERDICT_SAFE);
+	assert_int_equal(res.touched_locked_forks, 1);
+	assert_int_equal(res.touched_skipped_forks, 0);
 }
 
 /* ---- what is not judged, and a failing plugin --------------------------------- */
@@ -288,6 +334,7 @@ int main(void)
 		cmocka_unit_test(skip_of_nothing_is_a_lock),
 		cmocka_unit_test(skip_is_at_most_the_locks),
 		cmocka_unit_test(unknown_decisions_are_undecided),
+		cmocka_unit_test(verdict_counts_decided_forks_only),
 		cmocka_unit_test(partial_and_aborted_forks_are_not_judged),
 		cmocka_unit_test(failing_plugin_is_an_exit_code),
 		cmocka_unit_test(unsafe_evidence_replaces_unknown_and_is_bounded),

@@ -138,15 +138,23 @@ def check_against_json(tc, mail, rep):
 
     # policies: one row each
     if rep["policies"]:
-        cost = find(r"^If fork skipped vma_start_write\(\) \((.*) per lock,")
+        cost = find(r"^  Lock cost: (.*?), (assumed|given|measured):")
         eq(cost.group(1), fmt_ns(rep["lock_cost"]["ns"]), "lock cost")
+        eq(cost.group(2), rep["lock_cost"]["basis"], "lock cost basis")
     for name, p in rep["policies"].items():
-        m = find(r"^  %s +(\d+) +(.+?) +([\d.]+)%% +(\d+)  (\w+)$" % re.escape(name))
+        m = find(r"^  %s +(\d+) +(.+?) +([\d.]+)%% +(\d+) +(\d+)  (\S+)$" % re.escape(name))
         eq(int(m.group(1)), p["skipped_locks"], name + " skipped locks")
         eq(m.group(2), fmt_ns(p["saved_ns_estimate"]), name + " saved")
-        eq(m.group(3), "%.2f" % (100.0 * p["saved_share_of_window"]), name + " share")
+        eq(m.group(3), "%.1f" % (100.0 * p["saved_share_of_window"]), name + " share")
         eq(int(m.group(4)), p["undecided_forks"], name + " undecided")
-        eq(m.group(5), p["verdict"], name + " verdict")
+        eq(int(m.group(5)), p["unsafe_forks"], name + " unsafe")
+        eq(m.group(6), p["verdict"], name + " verdict")
+        if s["forks_with_concurrent"]:
+            m = find(r"^    %s locked (\d+), skipped (\d+), left (\d+) undecided$"
+                     % re.escape(name))
+            eq([int(x) for x in m.groups()], [p["touched_forks"][k] for k in
+                                              ("locked", "skipped", "undecided")],
+               name + " touched forks")
         if p["unsafe_forks"] or p["unknown_safety_forks"]:
             m = find(r"^  %s: (\d+) unsafe forks, (\d+) of unknown safety" % re.escape(name))
             eq(int(m.group(1)), p["unsafe_forks"], name + " unsafe")

@@ -129,6 +129,81 @@ class Mail(Golden):
                          "(text, json or mail)\n")
 
 
+UNDECIDES = r"""#include "forklock-policy.h"
+static int d(const struct forklock_fork *f, struct forklock_verdict *v)
+{
+	v->decision = FORKLOCK_UNDECIDED;
+	return 0;
+}
+static const struct forklock_policy p = { .abi = FORKLOCK_POLICY_ABI, .name = "undecides",
+	.summary = "never decides", .decide = d };
+const struct forklock_policy *forklock_policy_register(void) { return &p; }
+"""
+
+
+class Verdicts(unittest.TestCase):
+    """A verdict is over the forks a policy decided; savings say they are a model."""
+    @classmethod
+    def setUpClass(cls):
+        src = os.path.join(tmp, "undecides.c")
+        with open(src, "w") as f:
+            f.write(UNDECIDES)
+        cls.so = os.path.join(tmp, "undecides.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-Wall", "-Werror",
+                        "-I" + os.path.join(HERE, "..", "..", "lib"), "-o", cls.so, src], check=True)
+
+    def test_every_fork_undecided_is_na(self):
+        n = len(truth("base"))
+        args = ("--policy-plugin", self.so, "--policy", "undecides,always-lock", "base.dat")
+        t = run("report", *args, tc=self).stdout
+        self.assertRegex(t, r"\n  undecides +0 +%d +0 +0 ns +0\.00%% +0  n/a \(undecided %d\)\n"
+                         % (n, n))
+        self.assertRegex(t, r"\n  always-lock +0 +0 +0 +0 ns +0\.00% +0  safe\n")
+        self.assertNotRegex(t, r"undecides .* safe")
+        rep = json.loads(run("report", "--format", "json", *args, tc=self).stdout)
+        u = rep["policies"]["undecides"]
+        self.assertEqual((u["verdict"], u["decided_forks"], u["undecided_forks"],
+                          u["unknown_safety_forks"], u["evidence"]), ("n/a", 0, n, 0, []))
+        m = run("report", "--format", "mail", *args, tc=self).stdout
+        self.assertRegex(m, r"\n  undecides +0 +0 ns +0\.0%% +%d +0  n/a\n" % n)
+        self.assertEqual(mailcheck.form_problems(m), [])
+
+    def test_touched_forks_say_locked_or_skipped(self):
+        """base.dat: one fork (server, 2 threads) has a sibling fault in its window"""
+        touched = [f for f in truth("base") if f["fault"]]
+        self.assertEqual(len(touched), 1)
+        rep = json.loads(run("report", "--format", "json", "--policy", POLICIES, "base.dat",
+                             tc=self).stdout)
+        want = {"always-lock": (1, 0, 0), "anon-cow-only": (0, 1, 0), "single-user": (1, 0, 0),
+                "single-user-no-uffd": (1, 0, 0)}
+        for name, (lk, sk, un) in want.items():
+            self.assertEqual(rep["policies"][name]["touched_forks"],
+                             {"locked": lk, "skipped": sk, "undecided": un}, name)
+        t = run("report", "--policy", POLICIES, "base.dat", tc=self).stdout
+        self.assertRegex(t, r"\n  touched forks +locked +skipped +undecided +of the 1 forks "
+                         r"touched in their window\n  always-lock +1 +0 +0\n  anon-cow-only +0 +1 +0\n")
+
+    def test_lock_cost_reads_as_a_model(self):
+        rep = json.loads(run("report", "--format", "json", "base.dat", tc=self).stdout)
+        self.assertEqual(rep["lock_cost"]["basis"], "assumed")
+        self.assertRegex(rep["lock_cost"]["source"], r"^assumed: 5% of the per-VMA dup_mmap\(\) "
+                         r"time \(median \d+ ns here")
+        t = run("report", "base.dat", tc=self).stdout
+        self.assertIn("saved = locks skipped x %d ns per lock, a model\n  lock cost assumed: 5%%"
+                      % rep["lock_cost"]["ns"], t)
+        rep = json.loads(run("report", "--format", "json", "--lock-cost-ns", "50", "base.dat",
+                             tc=self).stdout)
+        self.assertEqual(rep["lock_cost"], {"ns": 50, "source": "given: --lock-cost-ns",
+                                            "basis": "given"})
+        # fewer than 10 forks: the 30 ns assumption, said as one
+        rep = json.loads(run("report", "--format", "json", "fork.dat", tc=self).stdout)
+        self.assertEqual((rep["lock_cost"]["ns"], rep["lock_cost"]["basis"]), (30, "assumed"))
+        self.assertTrue(rep["lock_cost"]["source"].startswith("assumed: 30 ns, too few forks"))
+        h = run("report", "--help", tc=self).stdout
+        self.assertIn("(default:\n                            assumed 5% of the per-VMA dup_mmap "
+                      "time; 30 ns under 10 forks)", h)
+
+
 class Compare(Golden):
     def compare_json(self, *args, code=0):
         p = run("compare", "--format", "json", *args, code=code, tc=self)

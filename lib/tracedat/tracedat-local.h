@@ -91,4 +91,26 @@ int td_write_all(int fd, const void *buf, size_t len);
 int td_write_zeros(int fd, uint64_t len);
 int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len);	/* @len bytes at @offset */
 
+/* A buffer's CPU data: chunks from memory or from a capture file. */
+struct td_chunk {
+	void		*mem;		/* owned copy, or NULL when from fd */
+	int		fd;
+	off_t		offset;
+	size_t		len;
+};
+
+struct td_cpu {
+	struct td_chunk	*chunks;
+	int		nr_chunks;
+	uint64_t	size;
+	uint64_t	file_offset;	/* set by finish */
+};
+
+int td_add_chunk(struct td_cpu *cpus, int cpu, struct td_chunk *chunk);
+/* Page-aligned offsets from @pos; returns the end of the last non-empty CPU's data. */
+uint64_t td_place_cpus(unsigned int page_size, int nr_cpus, struct td_cpu *cpus, uint64_t pos);
+/* Every CPU's chunks at their offsets; @pos: where the file is now (updated). */
+int td_write_cpus(int fd, int nr_cpus, struct td_cpu *cpus, uint64_t *pos);
+void td_free_cpus(struct td_cpu *cpus, int nr_cpus);
+
 #endif

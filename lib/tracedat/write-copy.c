@@ -7,6 +7,7 @@
  * (EIO: a source shorter than promised, or a write that wrote nothing).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -98,4 +99,80 @@ int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len)
 		len -= r;
 	}
 	return 0;
+}
+
+/* ---- the CPU data of a buffer: chunks, placed page-aligned, then written -- */
+
+int td_add_chunk(struct td_cpu *cpus, int cpu, struct td_chunk *chunk)
+{
+	struct td_cpu *c;
+	struct td_chunk *n;
+
+	c = &cpus[cpu];
+	n = realloc(c->chunks, (c->nr_chunks + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	c->chunks = n;
+	n[c->nr_chunks++] = *chunk;
+	c->size += chunk->len;
+	return 0;
+}
+
+/*
+ * Page-aligned offsets of every CPU's data, trace-cmd's way; returns the
+ * end of the file (the end of the last non-empty CPU's data).
+ */
+uint64_t td_place_cpus(unsigned int page_size, int nr_cpus, struct td_cpu *cpus, uint64_t pos)
+{
+	uint64_t mask = page_size - 1;
+	uint64_t end = pos;
+	int cpu;
+
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		pos = (pos + mask) & ~mask;
+		cpus[cpu].file_offset = pos;
+		pos += cpus[cpu].size;
+		if (cpus[cpu].size)
+			end = pos;
+	}
+	return end;
+}
+
+/* Every CPU's chunks at their offsets; @pos: where the file is now. */
+int td_write_cpus(int fd, int nr_cpus, struct td_cpu *cpus, uint64_t *pos)
+{
+	struct td_chunk *chunk;
+	struct td_cpu *c;
+	int cpu, i;
+
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		c = &cpus[cpu];
+		if (!c->size)
+			continue;
+		if (td_write_zeros(fd, c->file_offset - *pos))
+			return -1;
+		for (i = 0; i < c->nr_chunks; i++) {
+			chunk = &c->chunks[i];
+			if (chunk->mem) {
+				if (td_write_all(fd, chunk->mem, chunk->len))
+					return -1;
+			} else if (td_copy_fd(fd, chunk->fd, chunk->offset, chunk->len)) {
+				return -1;
+			}
+		}
+		*pos = c->file_offset + c->size;
+	}
+	return 0;
+}
+
+void td_free_cpus(struct td_cpu *cpus, int nr_cpus)
+{
+	int i, j;
+
+	for (i = 0; cpus && i < nr_cpus; i++) {
+		for (j = 0; j < cpus[i].nr_chunks; j++)
+			free(cpus[i].chunks[j].mem);
+		free(cpus[i].chunks);
+	}
+	free(cpus);
 }

@@ -50,20 +50,6 @@ struct td_option {
 	void		*data;
 };
 
-struct td_chunk {
-	void		*mem;		/* owned copy, or NULL when from fd */
-	int		fd;
-	off_t		offset;
-	size_t		len;
-};
-
-struct td_cpu {
-	struct td_chunk	*chunks;
-	int		nr_chunks;
-	uint64_t	size;
-	uint64_t	file_offset;	/* set by finish */
-};
-
 struct tracedat_out {
 	int		fd;
 	unsigned int	page_size;
@@ -86,6 +72,11 @@ struct tracedat_out {
 	char		*clock;		/* selected clock of the last TRACECLOCK */
 
 	struct td_cpu	*cpus;
+	/* one named buffer (tracedat_out_buffer_mem()): its CPUs, its offset */
+	char		*buf_name;
+	struct td_cpu	*buf_cpus;
+	uint64_t	buf_offset;
+	size_t		buf_opt_pos;	/* where the BUFFER option's offset is */
 	uint64_t	size;
 	bool		finished;
 };
@@ -396,21 +387,6 @@ fail:
 	return -1;
 }
 
-static int add_chunk(struct tracedat_out *out, int cpu, struct td_chunk *chunk)
-{
-	struct td_cpu *c;
-	struct td_chunk *n;
-
-	c = &out->cpus[cpu];
-	n = realloc(c->chunks, (c->nr_chunks + 1) * sizeof(*n));
-	if (!n)
-		return -1;
-	c->chunks = n;
-	n[c->nr_chunks++] = *chunk;
-	c->size += chunk->len;
-	return 0;
-}
-
 static bool chunk_ok(struct tracedat_out *out, int cpu, size_t len)
 {
 	if (!usable(out))
@@ -438,7 +414,38 @@ int tracedat_out_cpu_mem(struct tracedat_out *out, int cpu, const void *buf, siz
 	if (!chunk.mem)
 		return -1;
 	memcpy(chunk.mem, buf, len);
-	if (add_chunk(out, cpu, &chunk)) {
+	if (td_add_chunk(out->cpus, cpu, &chunk)) {
+		free(chunk.mem);
+		return -1;
+	}
+	return 0;
+}
+
+int tracedat_out_buffer_mem(struct tracedat_out *out, const char *name, int cpu,
+			    const void *buf, size_t len)
+{
+	struct td_chunk chunk = { .fd = -1, .len = len };
+
+	if (!chunk_ok(out, cpu, len))
+		return -1;
+	if (!name || !*name || (len && !buf) ||
+	    (out->buf_name && strcmp(out->buf_name, name))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!out->buf_name) {
+		out->buf_cpus = calloc(out->nr_cpus, sizeof(*out->buf_cpus));
+		out->buf_name = out->buf_cpus ? strdup(name) : NULL;
+		if (!out->buf_name)
+			return -1;
+	}
+	if (!len)
+		return 0;
+	chunk.mem = malloc(len);
+	if (!chunk.mem)
+		return -1;
+	memcpy(chunk.mem, buf, len);
+	if (td_add_chunk(out->buf_cpus, cpu, &chunk)) {
 		free(chunk.mem);
 		return -1;
 	}
@@ -458,7 +465,7 @@ int tracedat_out_cpu_fd(struct tracedat_out *out, int cpu, int src_fd,
 	}
 	if (!len)
 		return 0;
-	return add_chunk(out, cpu, &chunk);
+	return td_add_chunk(out->cpus, cpu, &chunk);
 }
 
 static void put_metadata(struct tracedat_out *out, struct td_mem *m)
@@ -516,38 +523,50 @@ static void put_metadata(struct tracedat_out *out, struct td_mem *m)
 		mem_u32(m, opt->size);
 		mem_put(m, opt->data, opt->size);
 	}
+	if (out->buf_name) {
+		/* trace-cmd's v6 BUFFER: u64 offset (filled in by finish), name */
+		mem_u16(m, TRACEDAT_OPT_BUFFER);
+		mem_u32(m, 8 + strlen(out->buf_name) + 1);
+		out->buf_opt_pos = m->len;
+		mem_u64(m, 0);
+		mem_put(m, out->buf_name, strlen(out->buf_name) + 1);
+	}
 	mem_u16(m, TRACEDAT_OPT_DONE);
 
 	mem_put(m, TRACEDAT_FLYRECORD, sizeof(TRACEDAT_FLYRECORD));
 }
 
 /*
- * Page-aligned offsets of every CPU's data, trace-cmd's way; returns the
- * end of the file (the end of the last non-empty CPU's data).
+ * The named buffer after the top buffer's data, as trace-cmd 3.x reads a
+ * v6 instance (tracecmd_buffer_instance_handle()): "flyrecord\0", then
+ * per CPU a u64 offset and a u64 size, then its page-aligned data.
  */
-static uint64_t place_cpus(struct tracedat_out *out, uint64_t pos)
+static int write_buffer(struct tracedat_out *out, uint64_t pos)
 {
-	uint64_t mask = out->page_size - 1;
-	uint64_t end = pos;
-	int cpu;
+	struct td_mem m = { 0 };
+	int cpu, ret = -1;
 
+	mem_put(&m, TRACEDAT_FLYRECORD, sizeof(TRACEDAT_FLYRECORD));
 	for (cpu = 0; cpu < out->nr_cpus; cpu++) {
-		pos = (pos + mask) & ~mask;
-		out->cpus[cpu].file_offset = pos;
-		pos += out->cpus[cpu].size;
-		if (out->cpus[cpu].size)
-			end = pos;
+		mem_u64(&m, out->buf_cpus[cpu].file_offset);
+		mem_u64(&m, out->buf_cpus[cpu].size);
 	}
-	return end;
+	if (m.failed)
+		errno = ENOMEM;
+	else if (!td_write_zeros(out->fd, out->buf_offset - pos) &&
+		 !td_write_all(out->fd, m.buf, m.len)) {
+		pos = out->buf_offset + m.len;
+		ret = td_write_cpus(out->fd, out->nr_cpus, out->buf_cpus, &pos);
+	}
+	free(m.buf);
+	return ret;
 }
 
 int tracedat_out_finish(struct tracedat_out *out)
 {
 	struct td_mem m = { 0 };
-	struct td_chunk *chunk;
-	struct td_cpu *c;
 	uint64_t pos, clock_len = 0;
-	int cpu, i, ret = -1;
+	int cpu, ret = -1;
 
 	if (!usable(out))
 		return -1;
@@ -563,7 +582,14 @@ int tracedat_out_finish(struct tracedat_out *out)
 		pos += 8 + clock_len;
 	}
 	/* An empty last CPU may point past the end, as trace-cmd leaves it. */
-	out->size = place_cpus(out, pos);
+	out->size = td_place_cpus(out->page_size, out->nr_cpus, out->cpus, pos);
+	if (out->buf_name) {
+		out->buf_offset = out->size;
+		out->size = td_place_cpus(out->page_size, out->nr_cpus, out->buf_cpus, out->size +
+				       sizeof(TRACEDAT_FLYRECORD) + 16ULL * out->nr_cpus);
+		if (!m.failed)
+			memcpy(m.buf + out->buf_opt_pos, &out->buf_offset, 8);
+	}
 
 	for (cpu = 0; cpu < out->nr_cpus; cpu++) {
 		mem_u64(&m, out->cpus[cpu].file_offset);
@@ -583,23 +609,10 @@ int tracedat_out_finish(struct tracedat_out *out)
 		goto out;
 
 	pos = m.len;
-	for (cpu = 0; cpu < out->nr_cpus; cpu++) {
-		c = &out->cpus[cpu];
-		if (!c->size)
-			continue;
-		if (td_write_zeros(out->fd, c->file_offset - pos))
-			goto out;
-		for (i = 0; i < c->nr_chunks; i++) {
-			chunk = &c->chunks[i];
-			if (chunk->mem) {
-				if (td_write_all(out->fd, chunk->mem, chunk->len))
-					goto out;
-			} else if (td_copy_fd(out->fd, chunk->fd, chunk->offset, chunk->len)) {
-				goto out;
-			}
-		}
-		pos = c->file_offset + c->size;
-	}
+	if (td_write_cpus(out->fd, out->nr_cpus, out->cpus, &pos) < 0)
+		goto out;
+	if (out->buf_name && write_buffer(out, pos) < 0)
+		goto out;
 	out->finished = true;
 	ret = 0;
 out:
@@ -642,11 +655,8 @@ void tracedat_out_free(struct tracedat_out *out)
 		free(out->options[i].data);
 	free(out->options);
 	free(out->clock);
-	for (i = 0; i < out->nr_cpus; i++) {
-		for (j = 0; j < out->cpus[i].nr_chunks; j++)
-			free(out->cpus[i].chunks[j].mem);
-		free(out->cpus[i].chunks);
-	}
-	free(out->cpus);
+	td_free_cpus(out->cpus, out->nr_cpus);
+	td_free_cpus(out->buf_cpus, out->nr_cpus);
+	free(out->buf_name);
 	free(out);
 }

@@ -77,6 +77,16 @@ int tracedat_out_cpu_mem(struct tracedat_out *out, int cpu, const void *buf, siz
 int tracedat_out_cpu_fd(struct tracedat_out *out, int cpu, int src_fd,
 			off_t offset, size_t len);
 
+/*
+ * Append @len bytes (a multiple of page_size) of CPU data for @cpu of the
+ * named buffer @name (one per file), stored after the top buffer's data
+ * with a BUFFER option, as `trace-cmd record -B NAME` stores an instance:
+ * trace-cmd report shows its events, libtracecmd opens it with
+ * tracecmd_buffer_instance_handle().  Copied.
+ */
+int tracedat_out_buffer_mem(struct tracedat_out *out, const char *name, int cpu,
+			    const void *buf, size_t len);
+
 /* Write everything.  Does not close the output fd. */
 int tracedat_out_finish(struct tracedat_out *out);
 

@@ -83,7 +83,7 @@ int cmd_check(int argc, char **argv)
 	struct fl_host host;
 	int plan;
 	int c, code = FL_EXIT_OK;
-	bool was_mounted;
+	bool was_mounted, bpf_ok;
 	size_t i;
 
 	opterr = 0;
@@ -143,6 +143,14 @@ int cmd_check(int argc, char **argv)
 		printf("kprobe_events: unknown (no tracefs)\n");
 	}
 	plan = kprobe_lines(&host, why, sizeof(why));
+	{
+		char bwhy[512];
+
+		bpf_ok = host.privileged && fl_bpf_possible(bwhy, sizeof(bwhy));
+		if (!host.privileged)
+			snprintf(bwhy, sizeof(bwhy), "needs root (CAP_BPF and CAP_PERFMON)");
+		printf("bpf: %s (%s)\n", bpf_ok ? "possible" : "not possible", bwhy);
+	}
 	if (blocker) {
 		printf("tier: none\n");
 		printf("recording: not possible (%s)\n", blocker);

@@ -15,7 +15,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--max-size MB]\n"
-		"                       [--force | --no-clobber] [-q] [--tier auto|tracepoint|kprobe]\n"
+		"                       [--force | --no-clobber] [-q] [--tier auto|tracepoint|kprobe|bpf]\n"
+		"                       [--light]\n"
 		"                       [-- COMMAND [ARGS...]]\n"
 		"\n"
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
@@ -25,7 +26,9 @@ static void usage(FILE *f)
 		"  -f, --force          replace FILE if it exists (without -f: kept as FILE.old)\n"
 		"  -n, --no-clobber     refuse to record if FILE exists\n"
 		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
-		"                       tracepoint, or kprobe (fail without kprobes)\n"
+		"                       tracepoint, kprobe (fail without kprobes), or bpf (BPF on\n"
+		"                       tracepoints reads mm_users, mm_count, map_count; fail without)\n"
+		"  -l, --light          no per-VMA events: VMA counts from map_count (bpf tier)\n"
 		"  -q, --quiet          no notices, only the summary line and errors\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -59,6 +62,12 @@ static void print_summary(const struct fl_record_opts *o, const struct fl_record
 		st->duration_ns / 1e9, o->output);
 	if (st->nr_probes)
 		fl_notice("tier %s: %d kprobes recorded", st->tier, st->nr_probes);
+	if (!strcmp(st->tier, "bpf"))
+		fl_notice("tier bpf%s: %llu fork records, %llu lost", o->light ? " (light)" : "",
+			  (unsigned long long)st->bpf_records, (unsigned long long)st->bpf_lost);
+	if (st->bpf_lost)
+		fl_warn("%llu BPF fork records were lost (its ring buffer was full): those forks "
+			"have no kernel-read values", (unsigned long long)st->bpf_lost);
 	if (st->lost_total)
 		fl_warn("%llu events were lost: the report marks forks whose windows may be affected; "
 			"a larger --buffer-kb helps", (unsigned long long)st->lost_total);
@@ -81,6 +90,7 @@ int cmd_record(int argc, char **argv)
 		{ "no-clobber",	no_argument,		NULL, 'n' },
 		{ "tier",	required_argument,	NULL, 't' },
 		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "light",	no_argument,		NULL, 'l' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -92,7 +102,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:m:fnt:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:m:fnt:qlh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -126,12 +136,17 @@ int cmd_record(int argc, char **argv)
 				opts.tier = FL_TIER_OPT_TRACEPOINT;
 			else if (!strcmp(optarg, "kprobe"))
 				opts.tier = FL_TIER_OPT_KPROBE;
+			else if (!strcmp(optarg, "bpf"))
+				opts.tier = FL_TIER_OPT_BPF;
 			else
-				return fl_err(FL_EXIT_USAGE, "--tier is auto, tracepoint or kprobe, not '%s'",
+				return fl_err(FL_EXIT_USAGE, "--tier is auto, tracepoint, kprobe or bpf, not '%s'",
 					      optarg);
 			break;
 		case 'q':
 			opts.quiet = true;
+			break;
+		case 'l':
+			opts.light = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -10,7 +10,8 @@
  *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
  *   forklock-snapshot task pid=P tgid=G comm=COMM
  *   forklock-snapshot end procs=N tasks=M ms=DURATION
- *   forklock-snapshot tier name=tracepoint|kprobe probes=btf|offsets|- group=GROUP|-
+ *   forklock-snapshot tier name=tracepoint|kprobe|bpf probes=btf|offsets|- group=GROUP|-
+ *     light=0|1 (1: no per-VMA events, VMA counts from map_count)
  *   forklock-snapshot record argv=forklock record ...	(quoted for sh)
  *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
  *
@@ -29,7 +30,7 @@
 				"cow=%ld shared=%ld special=%ld uffd=%s kthread=%d comm=%s"
 #define FL_SNAP_TASK_FMT	FL_SNAP_PREFIX "task pid=%d tgid=%d comm=%s"
 #define FL_SNAP_END_FMT		FL_SNAP_PREFIX "end procs=%zu tasks=%zu ms=%.1f"
-#define FL_SNAP_TIER_FMT	FL_SNAP_PREFIX "tier name=%s probes=%s group=%s"
+#define FL_SNAP_TIER_FMT	FL_SNAP_PREFIX "tier name=%s probes=%s group=%s light=%d"
 #define FL_SNAP_RECORD_FMT	FL_SNAP_PREFIX "record argv=%s"
 #define FL_SNAP_COMMAND_FMT	FL_SNAP_PREFIX "command pid=%d argv=%s"
 

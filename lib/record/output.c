@@ -131,13 +131,18 @@ static int add_file(struct tracedat_out *out,
 	return ret;
 }
 
-static int add_format(struct tracedat_out *out, const char *system, const char *name)
+static int add_format(struct recorder *r, struct tracedat_out *out, const char *system,
+		      const char *name)
 {
-	int len, ret;
+	int len, ret, id;
 	char *buf = tracefs_event_file_read(NULL, system, name, "format", &len);
+	const char *p;
 
 	if (!buf)
 		return 0;	/* not on this kernel: it cannot appear in the data */
+	p = strstr(buf, "\nID: ");
+	if (p && sscanf(p, "\nID: %d", &id) == 1 && id > r->max_event_id)
+		r->max_event_id = id;
 	ret = tracedat_out_add_format(out, system, buf, len);
 	free(buf);
 	return ret;
@@ -222,6 +227,7 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 	char text[600];
 	int cpu, ret = FL_EXIT_OUTPUT;
 	uint32_t ncpus = r->nr_cpus;
+	uint64_t bpf_records;
 
 	/* every failure here has been FL_EXIT_OUTPUT: the trace.dat is not made */
 	if (!snap || snapshot_pages(r, snap) < 0) {
@@ -237,16 +243,25 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 		goto fail;
 	events = tracefs_system_events(NULL, "ftrace");
 	for (i = 0; events && events[i]; i++)
-		if (add_format(out, "ftrace", events[i]) < 0)
+		if (add_format(r, out, "ftrace", events[i]) < 0)
 			goto fail;
 	for (i = 0; i < FL_EV_NR; i++)
 		if (fl_events[i].record != FL_RECORD_NO &&
-		    add_format(out, fl_events[i].system, fl_events[i].name) < 0)
+		    add_format(r, out, fl_events[i].system, fl_events[i].name) < 0)
 			goto fail;
 	for (i = 0; i < (size_t)r->probes.nr; i++)
 		if (r->probes.format[i] && tracedat_out_add_format(out, r->probes.group,
 				r->probes.format[i], r->probes.format_len[i]) < 0)
 			goto fail;
+	for (i = 0; i < (size_t)r->probes.nr; i++) {
+		const char *p = r->probes.format[i] ? strstr(r->probes.format[i], "\nID: ") : NULL;
+		int id;
+
+		if (p && sscanf(p, "\nID: %d", &id) == 1 && id > r->max_event_id)
+			r->max_event_id = id;
+	}
+	if (output_bpf(r, out, r->max_event_id, &st->bpf_records) < 0)
+		goto fail;
 	if (tracedat_out_kallsyms(out, "", 0) < 0 ||
 	    add_file(out, tracedat_out_printk_formats, "printk_formats") < 0 ||
 	    add_cmdlines(r, out) < 0)
@@ -285,14 +300,18 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 	if (tracedat_out_option(out, TRACEDAT_OPT_CPUCOUNT, &ncpus, sizeof(ncpus)) < 0)
 		goto fail;
 
+	bpf_records = st->bpf_records;
 	memset(st, 0, sizeof(*st));
+	st->bpf_records = bpf_records;
+	st->bpf_lost = bpf_tier_lost(r);
+	st->events = bpf_records + !!r->bpf;
 	st->nr_cpus = r->nr_cpus;
 	st->lost = calloc(r->nr_cpus, sizeof(uint64_t));
 	if (!st->lost)
 		goto fail;
 	if (ringpage_count(pages, snap_len, r->page_size, &count) < 0)
 		goto fail;
-	st->events = count.events;
+	st->events += count.events;
 
 	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
 		const char *stats = r->stats && r->stats[cpu] ? r->stats[cpu] : "";

@@ -29,6 +29,8 @@
 #include "record/record.h"
 
 struct tracefs_instance;
+struct tracedat_out;
+struct fl_bpf;
 
 /* ---- instance.c: the private instance, the recorder's identity --------- */
 
@@ -144,6 +146,8 @@ struct recorder {
 	struct fl_probe_set probes;
 	const struct fl_dynevent_ops *probe_ops;
 	struct fl_probe_injection inject;
+	struct fl_bpf *bpf;		/* the bpf tier, NULL if not recorded */
+	int max_event_id;		/* highest id among the formats written */
 };
 
 static inline uint64_t fl_mono_ns(void)
@@ -181,6 +185,13 @@ int capture_open_files(struct recorder *r);
 const char *capture_wait(struct recorder *r);
 void capture_read_stats(struct recorder *r);
 uint64_t capture_stat_value(const char *stats, const char *key);
+
+/* bpf.c: the bpf tier (programs, ring buffer, its buffer in the trace.dat) */
+int bpf_tier_start(struct recorder *r);
+void bpf_tier_stop(struct recorder *r);		/* detach and drain; idempotent */
+void bpf_tier_free(struct recorder *r);
+uint64_t bpf_tier_lost(struct recorder *r);
+int output_bpf(struct recorder *r, struct tracedat_out *out, int max_id, uint64_t *events);
 
 /* output.c: the trace.dat */
 int output_open(struct recorder *r);

@@ -44,6 +44,7 @@ enum fl_tier_opt {
 	FL_TIER_AUTO,			/* kprobe where the kernel allows it, else tracepoint */
 	FL_TIER_OPT_TRACEPOINT,
 	FL_TIER_OPT_KPROBE,		/* fail if kprobes cannot be used */
+	FL_TIER_OPT_BPF,		/* fail if the BPF programs cannot be loaded */
 };
 
 struct fl_record_opts {
@@ -58,6 +59,7 @@ struct fl_record_opts {
 	int argc;			/* this forklock record's own arguments, */
 	char **argv;			/* kept in the trace to say how it was made */
 	bool quiet;
+	bool light;			/* no per-VMA events: VMA counts from map_count (bpf tier) */
 };
 
 struct fl_record_stats {
@@ -72,6 +74,8 @@ struct fl_record_stats {
 	const char *tier;		/* "tracepoint" or "kprobe" */
 	int nr_probes;			/* kprobes recorded */
 	const char *cut;		/* the trace was written but is cut short: why */
+	uint64_t bpf_records;		/* bpf tier: fork records in the file */
+	uint64_t bpf_lost;		/* ... and lost (the BPF ring buffer was full) */
 };
 
 #define FL_DEFAULT_BUFFER_KB 8192
@@ -82,6 +86,16 @@ struct fl_record_stats {
 #define FL_MIN_FREE_BYTES (256ULL << 20)
 
 int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *stats);
+
+/* ---- bpf.c: the bpf tier ------------------------------------------------------ */
+
+/*
+ * Can the bpf tier record here?  Loads, attaches and removes the programs;
+ * @why says what worked or the first reason it did not.
+ */
+bool fl_bpf_possible(char *why, size_t len);
+/* The kernel BTF the programs are relocated against ($FORKLOCK_BTF or sysfs). */
+const char *fl_bpf_btf_path(void);
 void fl_record_stats_free(struct fl_record_stats *stats);
 
 #endif

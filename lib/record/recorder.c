@@ -35,6 +35,7 @@ static int stop_tracing(struct recorder *r)
 
 	if (r->instance)
 		tracefs_trace_off(r->instance);
+	bpf_tier_stop(r);
 	if (r->stream) {
 		ret = fl_stream_stop(r->stream);
 		fl_stream_free(r->stream);
@@ -82,6 +83,7 @@ static void cleanup(struct recorder *r, bool failed)
 	}
 	fl_snapshot_free(&r->snap);
 	fl_probes_free(&r->probes);
+	bpf_tier_free(r);
 }
 
 /* ---- the whole recording ------------------------------------------------- */
@@ -119,6 +121,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	ret = setup_check_events();
 	if (ret)
 		return ret;
+	if (opts->light && opts->tier != FL_TIER_OPT_BPF)
+		return fl_err(FL_EXIT_TIER, "--light counts VMAs from map_count, which only the "
+			      "bpf tier reads: use --tier bpf");
 	if (opts->command) {
 		ret = command_resolve(opts->command[0], cmd_path, sizeof(cmd_path));
 		if (ret == FL_EXIT_CMD_NOTFOUND)
@@ -134,6 +139,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 			return fl_err(FL_EXIT_TIER, "the kprobe tier needs kprobe_events, which this "
 				      "kernel does not have; use --tier tracepoint");
 		r.kprobe_tier = true;
+		break;
+	case FL_TIER_OPT_BPF:
 		break;
 	case FL_TIER_AUTO:
 		r.kprobe_tier = r.host.kprobes;
@@ -162,6 +169,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	ret = setup_instance(&r);
 	if (!ret && r.kprobe_tier)
 		ret = setup_kprobes(&r);
+	if (!ret && opts->tier == FL_TIER_OPT_BPF)
+		ret = bpf_tier_start(&r);
 	if (ret)
 		goto fail;
 	if (opts->command) {
@@ -188,9 +197,9 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		goto fail;
 	}
 	fl_snapshot_add(&r.snap, FL_SNAP_TIER_FMT,
-			r.kprobe_tier ? "kprobe" : "tracepoint",
+			r.kprobe_tier ? "kprobe" : r.bpf ? "bpf" : "tracepoint",
 			!r.kprobe_tier ? "-" : r.probes.style == FL_PROBE_BTF ? "btf" : "offsets",
-			r.kprobe_tier ? r.probes.group : "-");
+			r.kprobe_tier ? r.probes.group : "-", opts->light ? 1 : 0);
 	if (opts->argv) {
 		char *text = fl_shell_join("forklock", opts->argc, opts->argv);
 
@@ -231,7 +240,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		goto fail;
 	st->duration_ns = t_end - r.t0;
 	st->command_status = r.child_status;
-	st->tier = r.kprobe_tier ? "kprobe" : "tracepoint";
+	st->tier = r.kprobe_tier ? "kprobe" : r.bpf ? "bpf" : "tracepoint";
 	st->nr_probes = r.probes.nr;
 	st->cut = r.cut;
 	for (n = 0; n < FL_EV_NR; n++)

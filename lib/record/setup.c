@@ -88,7 +88,7 @@ int setup_instance(struct recorder *r)
 	for (i = 0; i < FL_EV_NR; i++) {
 		const struct fl_event_spec *e = &fl_events[i];
 
-		if (e->record == FL_RECORD_NO)
+		if (e->record == FL_RECORD_NO || (r->opts->light && i == FL_EV_MA_WRITE))
 			continue;
 		if (!fl_event_present(e->system, e->name)) {
 			fl_warn("no %s:%s on this kernel: %s will be missing from the report",
@@ -103,7 +103,8 @@ int setup_instance(struct recorder *r)
 		const struct fl_event_spec *f = &fl_events[i];
 		char file[160];
 
-		if (f->record == FL_RECORD_NO || !f->filter || !fl_event_present(f->system, f->name))
+		if (f->record == FL_RECORD_NO || !f->filter || !fl_event_present(f->system, f->name) ||
+		    (r->opts->light && i == FL_EV_MA_WRITE))
 			continue;
 		snprintf(file, sizeof(file), "events/%s/%s/filter", f->system, f->name);
 		if (tracefs_instance_file_write(r->instance, file, f->filter) < 0)

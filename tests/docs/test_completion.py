@@ -85,7 +85,7 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("report", "-F", "j"), ["json"])
         self.assertEqual(complete("merge", "-F", ""), ["json", "mail", "text"])
         self.assertEqual(complete("compare", "--format", "m"), ["mail"])
-        self.assertEqual(complete("record", "--tier", ""), ["auto", "kprobe", "tracepoint"])
+        self.assertEqual(complete("record", "--tier", ""), ["auto", "bpf", "kprobe", "tracepoint"])
         self.assertEqual(complete("record", "-t", "t"), ["tracepoint"])
         # a number: nothing offered, not files
         self.assertEqual(complete("record", "--duration", ""), [])

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "forklock-exit.h"
 #include "log.h"
@@ -31,6 +32,8 @@ int fl_jreport_load(const char *path, bool need_forks, json_t **root)
 {
 	json_error_t err;
 	json_t *r, *schema;
+	struct stat st;
+	off_t size;
 	FILE *f;
 
 	*root = NULL;
@@ -38,9 +41,13 @@ int fl_jreport_load(const char *path, bool need_forks, json_t **root)
 	if (!f)
 		return fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
 	r = json_loadf(f, 0, &err);
+	size = fstat(fileno(f), &st) == 0 ? st.st_size : -1;
 	fclose(f);
 	if (!r) {
-		if (json_error_code(&err) == json_error_premature_end_of_input)
+		/* a token cut by the end of the file ("fals") is a cut file too */
+		if (json_error_code(&err) == json_error_premature_end_of_input ||
+		    (json_error_code(&err) == json_error_invalid_syntax && size >= 0 &&
+		     err.position >= size))
 			return fl_err(FL_EXIT_TRUNCATED, "%s is truncated: the JSON ends at line %d",
 				      path, err.line);
 		return fl_err(FL_EXIT_FORMAT, "%s is not a forklock JSON report (line %d: %s)",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * storm: F plain fork()s of a process with N extra VMAs and T threads.
+ * storm: F plain fork()s of a process with N extra VMAs, D more made
+ * VM_DONTCOPY with madvise(MADV_DONTFORK) (locked by each fork, not
+ * copied), and T threads.
  *
  * Setup order: children array, sibling resources, siblings (started and
  * in their loops), the VMA region, then the first VMA count.  Between
@@ -26,6 +28,7 @@ static const struct option wl_storm_opts[] = {
 	{ "siblings",	required_argument, NULL, 's' },
 	{ "touch",	no_argument,	   NULL, 'T' },
 	{ "hold-ms",	required_argument, NULL, 'H' },
+	{ "dontfork",	required_argument, NULL, 'D' },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -33,14 +36,14 @@ static const struct option wl_storm_opts[] = {
 int wl_storm_run(int argc, char **argv)
 {
 	enum wl_sibling_kind kind = WL_SIB_IDLE, *kinds;
-	unsigned long forks = 0, nvmas = 0, threads = 1, hold_ms = 0;
+	unsigned long forks = 0, nvmas = 0, threads = 1, hold_ms = 0, ndontfork = 0;
 	struct wl_common com = { 0 };
 	struct wl_siblings sibs;
-	struct wl_region region;
+	struct wl_region region, dontfork;
 	uint64_t start_ns, end_ns, fault_loops;
 	const char *siblings;
 	bool have_forks = false, touch = false;
-	long vmas, vmas_after;
+	long vmas, vmas_after, dontcopy, dontcopy_after;
 	struct wl_json j;
 	pid_t *children;
 	int c;
@@ -71,6 +74,9 @@ int wl_storm_run(int argc, char **argv)
 		case 'H':
 			hold_ms = wl_parse_ulong("--hold-ms", optarg, 0, WL_MAX_HOLD_MS);
 			break;
+		case 'D':
+			ndontfork = wl_parse_ulong("--dontfork", optarg, 0, WL_MAX_VMAS);
+			break;
 		default:
 			wl_common_opt(&com, c, argv, wl_storm_opts);
 		}
@@ -90,19 +96,25 @@ int wl_storm_run(int argc, char **argv)
 	wl_siblings_prepare(&sibs, threads - 1, kinds);
 	wl_siblings_start(&sibs);
 	wl_region_create(&region, nvmas, touch);
+	wl_dontfork_create(&dontfork, ndontfork);
 
 	/* ---- nothing below may create or remove a VMA ---- */
+	dontcopy = wl_count_dontcopy();
 	vmas = wl_count_vmas();
 	start_ns = wl_now_ns();
 	for (unsigned long i = 0; i < forks; i++)
 		children[i] = wl_fork_wait();
 	end_ns = wl_now_ns();
 	vmas_after = wl_count_vmas();
+	dontcopy_after = wl_count_dontcopy();
 	/* ---- */
 
 	if (vmas != vmas_after)
 		wl_fail("VMA count changed during the forks: %ld before, %ld after",
 			vmas, vmas_after);
+	if (dontcopy != (long)ndontfork || dontcopy_after != dontcopy)
+		wl_fail("VM_DONTCOPY VMAs: %ld before the forks, %ld after, %lu made",
+			dontcopy, dontcopy_after, ndontfork);
 
 	wl_hold(hold_ms);
 	wl_siblings_stop(&sibs, &fault_loops, NULL);
@@ -118,6 +130,13 @@ int wl_storm_run(int argc, char **argv)
 	wl_json_u64(&j, "extra_vmas", region.vmas);
 	wl_json_u64(&j, "region_start", (uintptr_t)region.start);
 	wl_json_u64(&j, "region_end", (uintptr_t)region.start + region.len);
+	/* dup_mmap() locks every VMA, copies all but the VM_DONTCOPY ones */
+	wl_json_u64(&j, "dontfork", ndontfork);
+	wl_json_i64(&j, "vmas_dontcopy", dontcopy);
+	wl_json_i64(&j, "vmas_locked", vmas);
+	wl_json_i64(&j, "vmas_copied", vmas - dontcopy);
+	wl_json_u64(&j, "dontfork_start", (uintptr_t)dontfork.start);
+	wl_json_u64(&j, "dontfork_end", (uintptr_t)dontfork.start + dontfork.len);
 	wl_json_bool(&j, "touch", touch);
 	wl_json_pids(&j, "children", children, forks);
 	wl_json_pids(&j, "sibling_tids", sibs.tids, sibs.n);

@@ -280,6 +280,75 @@ void wl_region_create(struct wl_region *r, unsigned long n, bool touch)
 	r->vmas = n;
 }
 
+void wl_dontfork_create(struct wl_region *r, unsigned long n)
+{
+	size_t page = wl_page_size();
+	char *mem;
+
+	r->start = NULL;
+	r->len = 0;
+	r->vmas = 0;
+	if (!n)
+		return;
+	/* pages 1, 3, ..., 2n-1 stay, each between two holes: no merging */
+	mem = mmap(NULL, (2 * n + 1) * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		wl_die("mmap of %lu pages", 2 * n + 1);
+	for (unsigned long i = 0; i <= n; i++)
+		if (munmap(mem + 2 * i * page, page))
+			wl_die("munmap");
+	for (unsigned long i = 0; i < n; i++)
+		if (madvise(mem + (2 * i + 1) * page, page, MADV_DONTFORK))
+			wl_die("madvise(MADV_DONTFORK) of page %lu of %lu", i + 1, n);
+	r->start = mem + page;
+	r->len = (2 * n - 1) * page;
+	r->vmas = n;
+}
+
+long wl_count_dontcopy(void)
+{
+	static char buf[64 * 1024], line[4096];
+	size_t len = 0;
+	long n = 0;
+	ssize_t got;
+	int fd;
+
+	/* no stdio, no malloc: nothing may add a VMA (see wl_count_vmas) */
+	fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		wl_die("open /proc/self/smaps");
+	for (;;) {
+		got = read(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			wl_die("read /proc/self/smaps");
+		if (!got)
+			break;
+		for (ssize_t i = 0; i < got; i++) {
+			const char *p;
+
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			len = 0;
+			if (strncmp(line, "VmFlags:", 8))
+				continue;
+			for (p = line + 8; (p = strstr(p, "dc")); p += 2)
+				if (p[-1] == ' ' && (p[2] == ' ' || !p[2])) {
+					n++;
+					break;
+				}
+		}
+	}
+	close(fd);
+	return n;
+}
+
 /* ---- children ----------------------------------------------------- */
 
 void wl_reap(pid_t pid, const char *what)

@@ -102,6 +102,15 @@ struct wl_region {
  */
 void wl_region_create(struct wl_region *r, unsigned long n, bool touch);
 
+/*
+ * @n one-page anonymous mappings, each with a hole on both sides and
+ * madvise(MADV_DONTFORK) (VM_DONTCOPY: dup_mmap() write-locks them but does
+ * not copy them).  Exactly @n VMAs; the region is @r.
+ */
+void wl_dontfork_create(struct wl_region *r, unsigned long n);
+/* VMAs of /proc/self/smaps whose VmFlags have "dc" (VM_DONTCOPY). */
+long wl_count_dontcopy(void);
+
 /* fork() once: the child calls _exit(0) at once; waits for it. */
 pid_t wl_fork_wait(void);
 /* waitpid(pid) and check that it exited 0. */

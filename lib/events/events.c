@@ -80,6 +80,13 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 	[FL_EV_MUNMAP] = { TP("syscalls", "sys_enter_munmap"),
 		FL_RECORD_MODEL, FL_REPLAY_USED, NULL,
 		"mappings removed (VMA kinds)" },
+	/* VM_DONTCOPY VMAs: locked by dup_mmap(), not copied (vmas_locked) */
+	[FL_EV_MADVISE] = { TP("syscalls", "sys_enter_madvise"),
+		FL_RECORD_MODEL, FL_REPLAY_USED, "behavior == 10 || behavior == 11",
+		"MADV_DONTFORK/MADV_DOFORK: VM_DONTCOPY VMAs made and unmade (VMAs locked)" },
+	[FL_EV_MADVISE_EXIT] = { TP("syscalls", "sys_exit_madvise"),
+		FL_RECORD_MODEL, FL_REPLAY_USED, "ret != 0",
+		"a failed madvise() (the DONTFORK/DOFORK it undoes)" },
 	/* the kprobe tier: made by record/kprobes.c, found by name in their group */
 	[FL_EV_K_DUP_MMAP] = { PROBE("dup_mmap"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
 		"dup_mmap() entry: oldmm, mm_users, mm_count (and map_count) as the kernel read them" },

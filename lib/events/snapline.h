@@ -7,7 +7,7 @@
  * (record/assemble.c).  docs/forklock-record.1 (SNAPSHOT) describes them:
  *
  *   forklock-snapshot begin version=1 recorder=PID clock=CLOCK kernel=RELEASE
- *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X uffd=FD,FD|- kthread=0|1 comm=COMM
+ *   forklock-snapshot proc tgid=G threads=T vmas=V anon=A cow=C shared=S special=X dontcopy=D uffd=FD,FD|- kthread=0|1 comm=COMM
  *   forklock-snapshot task pid=P tgid=G comm=COMM
  *   forklock-snapshot end procs=N tasks=M ms=DURATION
  *   forklock-snapshot tier name=tracepoint|kprobe|bpf probes=btf|offsets|- group=GROUP|-
@@ -16,7 +16,9 @@
  *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
  *
  * Each proc line comes before the task lines of its threads.  VMA counts
- * are -1 where /proc/PID/maps could not be read.  comm is the last key of
+ * are -1 where /proc/PID/maps could not be read; dontcopy (VM_DONTCOPY
+ * VMAs, smaps VmFlags "dc") is -1 where /proc/PID/smaps could not be, and
+ * absent in traces of older forklocks (read: not known).  comm is the last key of
  * a line and runs to its end; the other values are one word each.
  */
 #ifndef FORKLOCK_EVENTS_SNAPLINE_H
@@ -27,7 +29,7 @@
 /* printf formats of the lines, as the recorder writes them */
 #define FL_SNAP_BEGIN_FMT	FL_SNAP_PREFIX "begin version=1 recorder=%d clock=%s kernel=%s"
 #define FL_SNAP_PROC_FMT	FL_SNAP_PREFIX "proc tgid=%d threads=%zu vmas=%ld anon=%ld " \
-				"cow=%ld shared=%ld special=%ld uffd=%s kthread=%d comm=%s"
+				"cow=%ld shared=%ld special=%ld dontcopy=%ld uffd=%s kthread=%d comm=%s"
 #define FL_SNAP_TASK_FMT	FL_SNAP_PREFIX "task pid=%d tgid=%d comm=%s"
 #define FL_SNAP_END_FMT		FL_SNAP_PREFIX "end procs=%zu tasks=%zu ms=%.1f"
 #define FL_SNAP_TIER_FMT	FL_SNAP_PREFIX "tier name=%s probes=%s group=%s light=%d"

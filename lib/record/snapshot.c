@@ -8,7 +8,9 @@
  * VMA kinds follow /proc/PID/maps: "special" is [vdso], [vvar], [vvar_vclock]
  * and the like; "shared" is a 's' mapping; "anon" a private mapping with no
  * inode ([heap], [stack], anonymous); "cow" a private file mapping.
- * [vsyscall] is not a VMA of the mm and is not counted.
+ * [vsyscall] is not a VMA of the mm and is not counted.  "dontcopy" is
+ * VM_DONTCOPY VMAs (smaps VmFlags "dc", MADV_DONTFORK): dup_mmap() locks
+ * them but does not copy them.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -100,18 +102,44 @@ static unsigned long read_flags(int tgid)
 }
 
 struct vma_kinds {
-	unsigned long vmas, anon, cow, shared, special;
+	long vmas, anon, cow, shared, special, dontcopy;
 };
 
+/* "VmFlags: rd wr mr mw me dc ac": does the VMA have VM_DONTCOPY ("dc")? */
+static bool vmflags_dontcopy(const char *flags)
+{
+	const char *p = flags;
+
+	while ((p = strstr(p, "dc"))) {
+		if ((p == flags || p[-1] == ' ') && (p[2] == ' ' || p[2] == '\n' || !p[2]))
+			return true;
+		p += 2;
+	}
+	return false;
+}
+
+/*
+ * The VMAs of @tgid by kind, from /proc/PID/smaps (the lines of maps, each
+ * followed by its VmFlags, where "dc" is VM_DONTCOPY: locked by dup_mmap(),
+ * not copied); from maps, with dontcopy -1 (not known), where smaps cannot
+ * be read.
+ */
 static int read_maps(int tgid, struct vma_kinds *k)
 {
 	char path[64], *line = NULL;
+	bool smaps = true, skip = false;
 	size_t cap = 0;
 	FILE *f;
 
 	memset(k, 0, sizeof(*k));
-	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", tgid);
 	f = fopen(path, "r");
+	if (!f) {
+		smaps = false;
+		k->dontcopy = -1;
+		snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+		f = fopen(path, "r");
+	}
 	if (!f)
 		return -1;
 	while (getline(&line, &cap, f) > 0) {
@@ -120,10 +148,16 @@ static int read_maps(int tgid, struct vma_kinds *k)
 		int name_at = 0;
 		const char *name;
 
+		if (smaps && !strncmp(line, "VmFlags:", 8)) {
+			if (!skip && vmflags_dontcopy(line + 8))
+				k->dontcopy++;
+			continue;
+		}
 		if (sscanf(line, "%*x-%*x %7s %*x %*x:%*x %lu %n", perms, &inode, &name_at) < 2)
 			continue;
 		name = line + name_at;
-		if (!strncmp(name, "[vsyscall]", 10))
+		skip = !strncmp(name, "[vsyscall]", 10);
+		if (skip)
 			continue;
 		k->vmas++;
 		if (perms[3] == 's')
@@ -218,7 +252,7 @@ static int snapshot_process(struct fl_snapshot *snap, int tgid)
 	/* the process line first: replay sets up the mm, then adds its tasks */
 	ret = fl_snapshot_add(snap, FL_SNAP_PROC_FMT,
 			      tgid, tasks.nr, k.vmas, k.anon, k.cow, k.shared, k.special,
-			      uffd, kthread, comm);
+			      k.dontcopy, uffd, kthread, comm);
 	for (i = 0; !ret && i < tasks.nr; i++) {
 		ret = fl_snapshot_add(snap, "%s", tasks.lines[i]);
 		snap->tasks++;

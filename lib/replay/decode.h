@@ -45,6 +45,7 @@ struct fl_decoder {
 	struct fl_field ufd_flags, ufd_ret, ioctl_fd, ioctl_cmd, ioctl_ret, close_fd;
 	struct fl_field print_buf;
 	struct fl_field mmap_len, mmap_flags, mmap_ret, munmap_addr, munmap_len;
+	struct fl_field madv_start, madv_len, madv_behavior, madv_ret;
 	struct fl_field k_oldmm, k_users, k_count, k_map_count, k_ret, k_vm_mm, k_rcu_ret;
 	struct fl_field ku_oldmm, ku_users, ku_count, ku_map_count;	/* uprobe_dup_mmap */
 	struct fl_field k_only_user, k_locked;

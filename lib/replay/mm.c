@@ -12,7 +12,11 @@
 
 struct fl_mm *mm_new(struct replay *rp)
 {
-	return replay_calloc(rp, 1, sizeof(struct fl_mm));
+	struct fl_mm *mm = replay_calloc(rp, 1, sizeof(struct fl_mm));
+
+	if (mm)
+		mm->dontcopy = -1;	/* until the snapshot, a fork or an exec says */
+	return mm;
 }
 
 void mm_put(struct replay *rp, struct fl_mm *mm)
@@ -22,6 +26,7 @@ void mm_put(struct replay *rp, struct fl_mm *mm)
 	if (mm->ptr && u64map_get(&rp->mms, mm->ptr) == mm)
 		u64map_del(&rp->mms, mm->ptr);
 	free(mm->shared_ranges);
+	dc_free(mm);
 	free(mm);
 }
 
@@ -96,6 +101,7 @@ void mm_munmap(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len)
 	if (!mm)
 		return;
 	mm_vmas_changed(mm);
+	dc_munmap(mm, addr, len);
 	while (i < mm->nr_shared) {
 		struct fl_range *r = &mm->shared_ranges[i];
 

@@ -173,6 +173,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 	if (!mm)
 		return;
 	mm->users_known = true;
+	dc_set(mm, 0);		/* VM_DONTCOPY VMAs are not copied: the child has none */
 	if (parent->mm) {
 		mm->vmas = parent->mm->vmas;
 		mm->kinds = parent->mm->kinds;
@@ -240,6 +241,7 @@ void model_exec(struct replay *rp, int pid, int old_pid, const char *filename)
 	if (mm) {
 		mm->users_known = true;
 		mm->uffd = FL_UFFD_NONE;
+		dc_set(mm, 0);	/* a new image: nothing madvise()d yet */
 		/*
 		 * The new image maps the binary, ld.so and the libraries
 		 * private: the shared mappings are the ones mmap()ed from now.

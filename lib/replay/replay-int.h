@@ -34,6 +34,12 @@ struct fl_mm {
 	int nr_shared, alloc_shared;
 	struct task *window;		/* task holding its mmap_lock for write */
 	int refs;			/* tasks + uffd contexts pointing here */
+	/* VM_DONTCOPY VMAs (dontcopy.c): locked by dup_mmap(), not copied */
+	int dontcopy;			/* how many; -1: not known */
+	bool dc_estimated;		/* a guess since something the trace cannot follow */
+	bool dc_all_known;		/* every one of them is in dc_pages */
+	uint64_t *dc_pages;		/* single pages made VM_DONTCOPY while traced */
+	int nr_dc_pages, alloc_dc_pages;
 };
 
 struct fl_range {
@@ -101,6 +107,14 @@ struct task {
 	uint32_t ioctl_cmd;
 	uint64_t ioctl_ts;
 	bool ioctl_counted;		/* this ioctl is already an accessor */
+	/* madvise(MADV_DONTFORK/DOFORK) in flight (dontcopy.c) */
+	bool madv_pending;		/* entered, its write hold not closed yet */
+	bool madv_applied;		/* ... applied at the hold's end (undone if it fails) */
+	int madv_advice;
+	uint64_t madv_addr, madv_len;
+	uint32_t madv_writes;		/* maple-tree writes in its hold: VMAs split/merged */
+	int madv_delta;			/* what it changed mm->dontcopy by */
+	bool hold_accounted;		/* this write hold's VMA change is already followed */
 };
 
 struct replay {
@@ -122,6 +136,9 @@ struct replay {
 	struct task *exited[FL_EXITED];
 	int exited_next;
 	bool have_exit, have_uffd;	/* events the model relies on are in the trace */
+	bool have_madvise;		/* madvise DONTFORK/DOFORK recorded (dontcopy.c) */
+	bool lost_seen;			/* events were lost so far */
+	uint64_t page_size;
 	/* ma_write.fn resolution cache */
 	uint64_t fn_ptr[32];
 	int8_t fn_is_store[32];	/* 1 mas_store, 0 other, -1 unresolved */
@@ -179,6 +196,17 @@ void mm_retire_ptr(struct replay *rp, uint64_t ptr);		/* exit_mmap */
 void mm_vmas_changed(struct fl_mm *mm);
 void mm_mmap_shared(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len);
 void mm_munmap(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len);
+
+/* dontcopy.c: VM_DONTCOPY VMAs of an mm */
+void dc_set(struct fl_mm *mm, int dontcopy);	/* snapshot, fork child, exec */
+void dc_free(struct fl_mm *mm);
+void dc_madvise_enter(struct replay *rp, struct task *t, uint64_t addr, uint64_t len, int advice);
+void dc_hold_write(struct task *t);
+bool dc_hold_end(struct replay *rp, struct task *t, struct fl_mm *mm);
+void dc_madvise_failed(struct replay *rp, struct task *t);
+void dc_munmap(struct fl_mm *mm, uint64_t addr, uint64_t len);
+void dc_vmas_changed(struct fl_mm *mm);
+void dc_of_fork(const struct replay *rp, const struct fl_mm *mm, struct fl_fork *f);
 
 /* model.c: tasks and the mms they share */
 struct task *model_task(struct replay *rp, int pid);		/* created when absent */

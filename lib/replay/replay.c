@@ -293,6 +293,19 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		not_faulting(rp, t);
 		mm_munmap(rp, t->mm, fl_field_u64(d, rec, &d->munmap_addr),
 			     fl_field_u64(d, rec, &d->munmap_len));
+		t->hold_accounted = true;	/* its write hold: followed above */
+		break;
+	case FL_EV_MADVISE:
+		not_faulting(rp, t);
+		dc_madvise_enter(rp, t, fl_field_u64(d, rec, &d->madv_start),
+				 fl_field_u64(d, rec, &d->madv_len),
+				 (int)fl_field_u64(d, rec, &d->madv_behavior));
+		break;
+	case FL_EV_MADVISE_EXIT:
+		if (fl_field_s64(d, rec, &d->madv_ret) != 0)
+			dc_madvise_failed(rp, t);
+		else
+			t->madv_pending = false;
 		break;
 	case FL_EV_K_DUP_MMAP:
 		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->k_oldmm),
@@ -373,6 +386,8 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	info->has_vma_lock_probes = rp.dec.ids[FL_EV_K_VSW] >= 0 && rp.dec.ids[FL_EV_K_VSW_RET] >= 0;
 	rp.have_exit = rp.dec.ids[FL_EV_EXIT] >= 0;
 	rp.have_uffd = rp.dec.ids[FL_EV_UFFD_EXIT] >= 0 && rp.dec.ids[FL_EV_CLOSE] >= 0;
+	rp.have_madvise = rp.dec.ids[FL_EV_MADVISE] >= 0 && rp.dec.ids[FL_EV_MADVISE_EXIT] >= 0;
+	rp.page_size = (uint64_t)tep_get_page_size(tracecmd_get_tep(handle));
 	info->vma_locks = release_at_least(info->kernel, 6, 4);
 	u64map_init(&rp.tasks);
 	u64map_init(&rp.windows);

@@ -44,6 +44,9 @@ static void snap_proc(struct replay *rp, const char *rest)
 	mm = model_snap_proc(rp, (int)tgid, fl_snapline_num(rest, "kthread", 0), vmas, &kinds);
 	if (!mm)
 		return;
+	/* smaps VmFlags "dc"; absent (an older recorder) or -1: not known */
+	if (fl_snapline_num(rest, "dontcopy", -1) >= 0)
+		dc_set(mm, (int)fl_snapline_num(rest, "dontcopy", 0));
 	/* fds of userfaultfds this process holds: assume its own mm owns them */
 	while (uffd && *uffd >= '0' && *uffd <= '9') {
 		char *end;

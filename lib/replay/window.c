@@ -47,6 +47,8 @@ static void fork_locked(struct replay *rp, struct fl_fork *f)
 	} else {
 		f->vmas_locked = f->vmas_copied + (f->vmas_dontcopy > 0 ? f->vmas_dontcopy : 0);
 		f->src.vmas_locked = FL_SRC_TRACEPOINT;
+		if (f->lost_events)
+			f->locked_quality = FL_LOCKED_ESTIMATED;
 	}
 }
 
@@ -147,6 +149,7 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 		.vmas_copied = FL_SRC_TRACEPOINT,
 	};
 	f->uffd = model_uffd(rp, t);
+	dc_of_fork(rp, t->mm, f);
 	f->tier = FL_TIER_TRACEPOINT;
 	f->fn_unresolved = rp->info->fn_unresolved;
 	if (t->mm)
@@ -187,16 +190,24 @@ static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
 		mm_learn_ptr(rp, t->mm, t->win_mm);
 		if (t->mm) {
 			/* a fork copies every VMA: the count is exact now */
-			if (t->mm->vmas != f->vmas_copied)
+			uint32_t vmas = f->vmas_copied +
+					(f->vmas_dontcopy > 0 ? (uint32_t)f->vmas_dontcopy : 0);
+
+			if (t->mm->vmas != vmas)
 				mm_vmas_changed(t->mm);
-			t->mm->vmas = f->vmas_copied;
+			t->mm->vmas = vmas;
 		}
 		win_abort_pending(rp, t);
 		t->pending = rec;
 	} else if (rec) {
 		/* mmap, munmap, mprotect, brk...: this mm's VMAs may have changed */
-		if (t->mm && (!t->mm->ptr || t->mm->ptr == t->win_mm))
+		if (t->mm && (!t->mm->ptr || t->mm->ptr == t->win_mm)) {
 			mm_vmas_changed(t->mm);
+			/* madvise(DONTFORK/DOFORK) and munmap are followed */
+			if (!dc_hold_end(rp, t, t->mm) && !t->hold_accounted)
+				dc_vmas_changed(t->mm);
+		}
+		t->hold_accounted = false;
 		rec->settled = true;
 		rec_put(rp, rec);
 	}
@@ -453,6 +464,8 @@ void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool writ
 
 void win_ma_write(struct replay *rp, struct task *t, bool is_store)
 {
+	if (t->win == WIN_HOLD)
+		dc_hold_write(t);	/* a split or merge in a madvise() */
 	if (!is_store)
 		return;
 	if (t->win == WIN_NESTED && t->rec)
@@ -501,6 +514,7 @@ void win_lost_events(struct replay *rp)
 	size_t i = 0;
 	void *val;
 
+	rp->lost_seen = true;	/* a madvise() may be among them (dontcopy.c) */
 	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
 		struct task *t = val;
 

@@ -90,6 +90,7 @@ def desc(variant):
                           ("syscalls", "sys_exit_userfaultfd"),
                           ("syscalls", "sys_enter_ioctl"), ("syscalls", "sys_exit_ioctl"),
                           ("syscalls", "sys_enter_close"),
+                          ("syscalls", "sys_enter_madvise"), ("syscalls", "sys_exit_madvise"),
                           ("lock", "contention_begin"), ("lock", "contention_end"),
                           ("ftrace", "print")):
         lines.append("format %s %s" % (system, f(DATA, "formats", "6.18", system, event)))
@@ -109,7 +110,7 @@ def desc(variant):
     snap("begin version=1 recorder=%d clock=mono kernel=6.18.0" % RECORDER)
     for comm, pid, threads, vmas in procs:
         shared = 5 if comm == "server" else 0
-        snap("proc tgid=%d threads=%d vmas=%d anon=%d cow=%d shared=%d special=2 uffd=- "
+        snap("proc tgid=%d threads=%d vmas=%d anon=%d cow=%d shared=%d special=2 dontcopy=0 uffd=- "
              "kthread=0 comm=%s" % (pid, threads, vmas[0], vmas[0] - 2 - shared, 0, shared,
                                     comm))
         for t in range(threads):

@@ -172,7 +172,9 @@ bool dc_hold_end(struct replay *rp, struct task *t, struct fl_mm *mm)
 /* madvise() returned an error: undo what its hold was counted to do. */
 void dc_madvise_failed(struct replay *rp, struct task *t)
 {
+	uint64_t page = rp->page_size ? rp->page_size : 4096;
 	struct fl_mm *mm = t->mm;
+	int at;
 
 	t->madv_pending = false;
 	if (!t->madv_applied || !mm || mm->dontcopy < 0)
@@ -181,16 +183,18 @@ void dc_madvise_failed(struct replay *rp, struct task *t)
 	mm->dontcopy -= t->madv_delta;
 	if (mm->dontcopy < 0)
 		mm->dontcopy = 0;
-	/* a failure part way (ENOMEM after some VMAs) may have changed some */
-	if (t->madv_writes || t->madv_delta) {
+	/*
+	 * A one-page range that wrote nothing failed as a whole (ENOMEM: not
+	 * mapped): nothing changed.  A longer one may have changed some VMAs
+	 * before it failed.
+	 */
+	if (t->madv_writes || !t->madv_len || t->madv_len > page) {
 		mm->dc_estimated = true;
 		mm->dc_all_known = false;
-	}
-	if (t->madv_delta > 0 && !t->madv_writes) {
-		int at;
-
-		if (is_dc_page(mm, t->madv_addr & ~((rp->page_size ? rp->page_size : 4096) - 1), &at))
-			mm->dc_pages[at] = mm->dc_pages[--mm->nr_dc_pages];
+	} else if (t->madv_delta > 0 && is_dc_page(mm, t->madv_addr & ~(page - 1), &at)) {
+		mm->dc_pages[at] = mm->dc_pages[--mm->nr_dc_pages];
+	} else if (t->madv_delta < 0) {
+		add_dc_page(rp, mm, t->madv_addr & ~(page - 1));
 	}
 }
 

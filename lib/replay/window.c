@@ -165,6 +165,11 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 		f->mm_count = t->kp_count;
 		f->src.mm_users = FL_SRC_KPROBE;
 		f->src.mm_count = FL_SRC_KPROBE;
+		/* the VMAs dup_mmap()'s loop visits: each is write-locked */
+		if (t->kp_map_count >= 0) {
+			f->map_count = t->kp_map_count;
+			f->src.map_count = FL_SRC_KPROBE;
+		}
 		if (t->kp_count == 1)
 			f->uffd = FL_UFFD_NONE;	/* nothing else holds the mm */
 	}

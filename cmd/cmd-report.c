@@ -20,13 +20,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: forklock report [--format text|json|mail] [--forks] [--top N]\n"
+		"usage: forklock report [--format text|json|mail] [--forks] [--top N] [--all]\n"
 		"                       [--policy-plugin PATH]... [--policy NAME,...] [--no-default-policies]\n"
 		"                       [--lock-cost-ns N] [--svg FILE [--svg-policy NAME]] [FILE...]\n"
 		"\n"
 		"  -F, --format FMT          text (default), json (schema forklock-report/1) or mail\n"
 		"      --forks               every fork, not only the summary\n"
 		"      --top N               top forking commands to show (default 10)\n"
+		"      --all                 every task of the host, not only record -- COMMAND's tree\n"
 		"  -P, --policy-plugin PATH  load a skip-policy plugin (repeatable)\n"
 		"      --policy NAMES        judge with these policies only (comma separated)\n"
 		"      --no-default-policies do not load the plugin directory's policies\n"
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 		"      --svg-policy NAME     colour the plot by this policy's decisions (default single-user)\n"
 		"      --list-policies       print the policies that would judge (name, tab, summary), exit\n"
 		"\n"
-		"FILE defaults to forklock.dat.  Several files are summed into one report.\n",
+		"FILE defaults to forklock.dat.  Several files are summed into one report.  A trace of\n"
+		"'forklock record -- COMMAND' reports COMMAND's process tree unless --all.\n",
 		FL_DEFAULT_LOCK_COST_NS);
 }
 
@@ -59,6 +61,9 @@ static void on_fork(void *data, const struct fl_fork *f)
 
 	if (rf->sink.error)
 		return;
+	/* the command's view: other tasks' forks are not its (their accesses still count) */
+	if (rf->sink.summary->command_view && f->command_tree == FL_TREE_OUT)
+		return;
 	if (judged) {
 		rf->sink.error = fl_policy_judge(rf->policies, f, rf->decisions, rf->results);
 		if (rf->sink.error)
@@ -77,6 +82,7 @@ int cmd_report(int argc, char **argv)
 		{ "lock-cost-ns",	required_argument,	NULL, 'c' },
 		CMD_PLOT_LONGOPTS,
 		{ "list-policies",	no_argument,		NULL, 'L' },
+		{ "all",		no_argument,		NULL, 'a' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -90,7 +96,7 @@ int cmd_report(int argc, char **argv)
 	char cost_source[192];
 	bool cost_given = false;
 	const char *only = NULL;
-	bool defaults = true, list = false;
+	bool defaults = true, list = false, all = false;
 	struct fl_summary summary;
 	struct report_forks rf = { .policies = &policies };
 	struct cmd_plot plot = { 0 };
@@ -136,6 +142,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'L':
 			list = true;
+			break;
+		case 'a':
+			all = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -187,6 +196,7 @@ int cmd_report(int argc, char **argv)
 	}
 
 	fl_summary_init(&summary);
+	summary.command_view = !all;
 	rf.sink = (struct fl_report_sink){
 		.summary = &summary, .renderer = renderer, .policies = &policies,
 		.svg = plot.svg, .svg_policy = plot.index,

@@ -14,6 +14,7 @@ enum fl_snap_kind fl_snapline_kind(const char *line, const char **rest)
 		{ "begin ", FL_SNAP_BEGIN }, { "proc ", FL_SNAP_PROC }, { "task ", FL_SNAP_TASK },
 		{ "end", FL_SNAP_END }, { "tier ", FL_SNAP_TIER }, { "record ", FL_SNAP_RECORD },
 		{ "command ", FL_SNAP_COMMAND },
+		{ "command-times ", FL_SNAP_CMDTIMES },
 	};
 	size_t i;
 

@@ -269,6 +269,7 @@ static int check_one(struct fl_merge *m, struct fl_merge_host *h, json_t *root)
 
 int fl_merge_check(struct fl_merge *m, char **paths, int nr)
 {
+	bool command_view = nr > 0;
 	int i, ret;
 
 	memset(m, 0, sizeof(*m));
@@ -297,10 +298,15 @@ int fl_merge_check(struct fl_merge *m, char **paths, int nr)
 			ret = same_policies(m, paths[i], root);
 		if (!ret)
 			ret = check_one(m, h, root);
+		/* a merge of command views is one; any host view makes it the host's */
+		if (!json_is_string(json_object_get(root, "view")) ||
+		    strcmp(json_string_value(json_object_get(root, "view")), "command"))
+			command_view = false;
 		json_decref(root);
 		if (ret)
 			return ret;
 	}
+	m->summary.command_view = command_view;
 	return 0;
 }
 

@@ -90,6 +90,7 @@ int command_release(struct recorder *r)
 	ssize_t n;
 	int e;
 
+	r->child_start_ns = fl_mono_ns();
 	if (write(r->child_go, "g", 1) != 1)
 		return fl_err(FL_EXIT_FAILURE, "cannot start COMMAND: %s", strerror(errno));
 	close(r->child_go);
@@ -116,6 +117,7 @@ bool command_exited(struct recorder *r)
 		return false;
 	r->child = -1;
 	r->child_status = status;
+	r->child_end_ns = fl_mono_ns();
 	return true;
 }
 

@@ -137,6 +137,8 @@ struct recorder {
 	int child_go;		/* write end: one byte releases COMMAND */
 	int child_err;		/* read end: errno of a failed exec */
 	int child_status;
+	int root_pid;		/* COMMAND's pid, kept after it is reaped */
+	uint64_t child_start_ns, child_end_ns;	/* released, seen exited (trace clock); 0: not */
 	const char *cut;	/* why the trace is cut short, or NULL */
 	bool progress;		/* stderr is a terminal: a progress line */
 	bool progress_shown;

@@ -213,6 +213,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		while (opts->command[argc])
 			argc++;
 		text = fl_shell_join("", argc, opts->command);
+		r.root_pid = (int)r.child;
 		fl_snapshot_add(&r.snap, FL_SNAP_COMMAND_FMT,
 				(int)r.child, text ? text : "");
 		free(text);
@@ -235,6 +236,11 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		goto fail;
 	}
 	command_reap(&r);
+	if (opts->command)
+		fl_snapshot_add(&r.snap, FL_SNAP_CMDTIMES_FMT, r.root_pid,
+				(unsigned long long)r.child_start_ns,
+				(unsigned long long)r.child_end_ns,
+				r.child_end_ns ? r.child_status : -1);
 	ret = output_write(&r, st);
 	if (ret)
 		goto fail;

@@ -45,6 +45,13 @@ struct fl_sources {
 	enum fl_source threads, mm_users, mm_count, map_count, vmas_locked, vmas_copied;
 };
 
+/* A fork and forklock record -- COMMAND's process tree. */
+enum fl_command_tree {
+	FL_TREE_NONE,		/* no COMMAND recorded (or a report that does not say) */
+	FL_TREE_IN,		/* by COMMAND or a task it (or its descendants) created */
+	FL_TREE_OUT,		/* by another task of the host */
+};
+
 /* How vmas_locked is known. */
 enum fl_locked_quality {
 	FL_LOCKED_EXACT,	/* from the trace: copied VMAs + VM_DONTCOPY ones, both sure */
@@ -167,6 +174,7 @@ struct fl_fork {
 	/* mm_users > threads: the extra holders of oldmm the trace names */
 	uint32_t nr_holders;
 	struct fl_holder holder[FL_FORK_HOLDERS];
+	enum fl_command_tree command_tree;	/* is the parent in record -- COMMAND's tree */
 };
 
 /* mm_users was read and is above the model's threads: something else holds oldmm */

@@ -153,6 +153,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 	snprintf(c->comm, sizeof(c->comm), "%s", comm);
 	fl_comm_clean(c->comm);
 	c->kthread = parent->kthread;
+	c->in_command = parent->in_command;	/* the tree is what COMMAND created */
 	if (flags & FL_CLONE_THREAD)
 		c->tgid = parent->tgid;
 	else

@@ -72,6 +72,7 @@ struct task {
 	char comm[16];
 	struct fl_mm *mm;	/* NULL: unknown, or a kernel thread */
 	bool kthread;
+	bool in_command;	/* in record -- COMMAND's process tree */
 	bool lock_seen;		/* a lock start/acquire of this task was seen */
 	/* the write hold */
 	enum win_state win;

@@ -95,6 +95,13 @@ static void newtask(struct replay *rp, struct task *t, struct tep_record *rec)
 				rp->info->threads_created++;
 			else if (flags & FL_CLONE_VFORK)
 				rp->info->vforks++;
+			if (t->in_command) {
+				rp->info->command_clone_vm_spawns++;
+				if (flags & FL_CLONE_THREAD)
+					rp->info->command_threads_created++;
+				else if (flags & FL_CLONE_VFORK)
+					rp->info->command_vforks++;
+			}
 		}
 		model_newtask(rp, t, child, flags, comm, 0);
 		return;
@@ -367,6 +374,10 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	snprintf(info->path, sizeof(info->path), "%s", path);
 	snprintf(info->kernel, sizeof(info->kernel), "unknown");
 	info->tier = FL_TIER_TRACEPOINT;
+	info->command_pid = -1;
+	info->command_start_ns = -1;
+	info->command_end_ns = -1;
+	info->command_status = -1;
 	ret = replay_open(path, &handle, info);
 	if (ret)
 		return ret;

@@ -55,6 +55,19 @@ struct fl_trace_info {
 	uint64_t dup_probe[2][2];
 	bool has_vma_lock_probes;	/* __vma_start_write() was probed */
 	char probes[16];		/* "btf", "offsets" or "" */
+	/*
+	 * record -- COMMAND: its process tree, every task COMMAND and its
+	 * descendants created (each fork is marked in or out, fl_fork's
+	 * command_tree), and when it ran; -1 where the trace does not say.
+	 */
+	bool has_command_tree;
+	int command_pid;
+	int64_t command_start_ns, command_end_ns;	/* trace clock */
+	int command_status;		/* its wait status; -1 unknown (still running) */
+	/* the counts above that are not forks, of the tree's tasks only */
+	uint64_t command_clone_vm_spawns, command_threads_created, command_vforks;
+	uint64_t command_forks;		/* forks (complete or not) by the tree */
+	uint64_t host_forks;		/* forks of every task, the tree's among them */
 };
 
 /* Events lost: the larger of the pages' count and the CPUSTAT options'. */

@@ -72,6 +72,21 @@ static void snap_task(struct replay *rp, const char *rest)
 	model_snap_task(rp, (int)pid, (int)tgid, comm);
 }
 
+/* COMMAND's pid: the root of its tree; the tasks it creates join (model_newtask()) */
+static void snap_command(struct replay *rp, int pid)
+{
+	struct task *t;
+
+	if (pid <= 0)
+		return;
+	t = model_task(rp, pid);
+	if (!t)
+		return;
+	t->in_command = true;
+	rp->info->has_command_tree = true;
+	rp->info->command_pid = pid;
+}
+
 void snapshot_print(struct replay *rp, int pid, const char *line)
 {
 	struct fl_trace_info *info = rp->info;
@@ -112,6 +127,16 @@ void snapshot_print(struct replay *rp, int pid, const char *line)
 		v = fl_snapline_value(rest, "argv");
 		if (v)
 			copy_line(info->command, sizeof(info->command), v);
+		snap_command(rp, (int)fl_snapline_num(rest, "pid", -1));
+		break;
+	case FL_SNAP_CMDTIMES:
+		if (fl_snapline_num(rest, "pid", -1) != info->command_pid)
+			break;
+		info->command_start_ns = fl_snapline_num(rest, "start", 0) > 0 ?
+					 fl_snapline_num(rest, "start", 0) : -1;
+		info->command_end_ns = fl_snapline_num(rest, "end", 0) > 0 ?
+				       fl_snapline_num(rest, "end", 0) : -1;
+		info->command_status = (int)fl_snapline_num(rest, "status", -1);
 		break;
 	case FL_SNAP_NONE:
 	case FL_SNAP_OTHER:

@@ -98,6 +98,9 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 		if (rec->aborted)
 			rec->f.child_pid = -1;
 		rec->f.vma_wait_ns = rec->waits;
+		rp->info->host_forks++;
+		if (rec->f.command_tree == FL_TREE_IN)
+			rp->info->command_forks++;
 		rp->sink->fork(rp->sink->ctx, &rec->f);
 	}
 	free(rec->waits);
@@ -137,6 +140,8 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 
 	f->parent_pid = t->pid;
 	f->parent_tgid = t->tgid;
+	f->command_tree = !rp->info->has_command_tree ? FL_TREE_NONE :
+			  t->in_command ? FL_TREE_IN : FL_TREE_OUT;
 	memcpy(f->comm, t->comm, sizeof(f->comm));
 	f->child_pid = -1;
 	f->threads = model_threads(rp, t);

@@ -419,6 +419,7 @@ int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_inf
 		return FL_EXIT_FORMAT;
 	/* and by hand, as json.c lists them */
 	INT(jt, "lost_events", 0, false, t->lost_events);
+	t->has_command_tree = t->command_pid >= 0;
 	x = json_object_get(jt, "missing_events");
 	if (x && !json_is_array(x))
 		return bad(&w, "missing_events", "an array");
@@ -460,6 +461,10 @@ int fl_jreport_trace_counts(const char *path, json_t *root, struct fl_trace_info
 	INT(s, "kthread_spawns", 0, false, t->kthread_spawns);
 	INT(s, "unmatched_newtasks", 0, false, t->unmatched_newtasks);
 	INT(s, "failed_write_locks", 0, false, t->failed_write_locks);
+	/* the report's counts are of its view already, whichever it was */
+	t->command_clone_vm_spawns = t->clone_vm_spawns;
+	t->command_threads_created = t->threads_created;
+	t->command_vforks = t->vforks;
 	/* the seed experiment: counts by (only_user, locked) */
 	x = json_object_get(s, "dup_probe");
 	if (x && !json_is_null(x)) {

@@ -450,6 +450,7 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	json_object_set_new(sum, "kprobe", kprobe_obj(s));
 	json_object_set_new(sum, "dup_probe", dup_probe_obj(s));
 
+	json_object_set_new(rest, "view", json_string(fl_summary_view(rep->s)));
 	json_object_set_new(rest, "trace", trace);
 	json_object_set_new(rest, "traces", traces);
 	json_object_set_new(rest, "summary", sum);

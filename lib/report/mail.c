@@ -209,7 +209,7 @@ static double pct_of(uint64_t part, uint64_t whole)
 
 static void mail_traces(FILE *out, const struct fl_summary *s)
 {
-	char a[32];
+	char a[32], view[192];
 	int i, k;
 
 	for (i = 0; i < s->nr_traces; i++) {
@@ -226,6 +226,7 @@ static void mail_traces(FILE *out, const struct fl_summary *s)
 		else
 			fl_mail_printf(out, 12, "%-11s %s", "Workload:",
 				       "not recorded (not written by forklock record)");
+		fl_mail_printf(out, 12, "%-11s %s", "View:", fl_render_view(view, sizeof(view), s, t));
 		fl_mail_printf(out, 12, "%-11s %s, %llu events, %llu lost%s", "Duration:",
 			       fl_mail_ns(a, sizeof(a), t->duration_ns),
 			       (unsigned long long)t->events, (unsigned long long)fl_trace_lost(t),

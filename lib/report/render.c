@@ -11,6 +11,7 @@
 
 #include "report/mail.h"
 #include "report/render.h"
+#include "report/summary.h"
 
 static bool render_nomem;
 
@@ -140,6 +141,33 @@ const struct fl_renderer *fl_renderer_find(const char *name)
 		if (!strcmp(renderers[i]->name, name))
 			return renderers[i];
 	return NULL;
+}
+
+const char *fl_render_view(char *buf, size_t len, const struct fl_summary *s,
+			   const struct fl_trace_info *t)
+{
+	char ran[48] = "", d[32];
+
+	if (!t->has_command_tree) {
+		snprintf(buf, len, "the host (%s): %llu forks", t->command[0] ?
+			 "the trace does not say COMMAND's pid" : "recorded without COMMAND",
+			 (unsigned long long)t->host_forks);
+		return buf;
+	}
+	if (t->command_start_ns >= 0 && t->command_end_ns >= t->command_start_ns)
+		snprintf(ran, sizeof(ran), ", ran %s",
+			 fl_fmt_ns(d, sizeof(d), t->command_end_ns - t->command_start_ns));
+	else if (t->command_start_ns >= 0)
+		snprintf(ran, sizeof(ran), ", still running at the end");
+	if (s->command_view)
+		snprintf(buf, len, "COMMAND's process tree (pid %d%s): %llu of the host's %llu "
+			 "forks (--all: host)", t->command_pid, ran,
+			 (unsigned long long)t->command_forks, (unsigned long long)t->host_forks);
+	else
+		snprintf(buf, len, "the host (--all): %llu forks, %llu of them by COMMAND's "
+			 "process tree (pid %d%s)", (unsigned long long)t->host_forks,
+			 (unsigned long long)t->command_forks, t->command_pid, ran);
+	return buf;
 }
 
 const char *fl_fmt_ns(char *buf, size_t len, uint64_t ns)

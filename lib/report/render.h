@@ -82,6 +82,14 @@ int fl_render_end(FILE *out);
 #define FL_RENDER_NBSP '\x1f'
 void fl_render_wrap(FILE *out, int cols, int indent, const char *s);
 
+/*
+ * Which tasks' forks a trace's report counts, in one line for the header:
+ * "COMMAND's process tree (pid 42, ran 1.20 s): 21 of the host's 50 forks;
+ * --all shows the host", or "the host ...".
+ */
+const char *fl_render_view(char *buf, size_t len, const struct fl_summary *s,
+			   const struct fl_trace_info *t);
+
 /* "52.1 us", "1.20 ms", "812 ns", "3.02 s" */
 const char *fl_fmt_ns(char *buf, size_t len, uint64_t ns);
 

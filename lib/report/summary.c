@@ -161,6 +161,16 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 	}
 }
 
+const char *fl_summary_view(const struct fl_summary *s)
+{
+	int i;
+
+	for (i = 0; s->command_view && i < s->nr_traces; i++)
+		if (s->traces[i].has_command_tree)
+			return "command";
+	return "host";
+}
+
 void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info)
 {
 	struct fl_trace_info *n = realloc(s->traces, (s->nr_traces + 1) * sizeof(*n));
@@ -175,9 +185,15 @@ void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info
 	s->lost_events += fl_trace_lost(info);
 	s->lost_unknown |= info->lost_unknown;
 	s->duration_ns += info->duration_ns;
-	s->clone_vm_spawns += info->clone_vm_spawns;
-	s->threads_created += info->threads_created;
-	s->vforks += info->vforks;
+	if (s->command_view && info->has_command_tree) {
+		s->clone_vm_spawns += info->command_clone_vm_spawns;
+		s->threads_created += info->command_threads_created;
+		s->vforks += info->command_vforks;
+	} else {
+		s->clone_vm_spawns += info->clone_vm_spawns;
+		s->threads_created += info->threads_created;
+		s->vforks += info->vforks;
+	}
 	s->kthread_spawns += info->kthread_spawns;
 	s->unmatched_newtasks += info->unmatched_newtasks;
 	s->failed_write_locks += info->failed_write_locks;

@@ -52,6 +52,11 @@ struct fl_longest {
 };
 
 struct fl_summary {
+	/*
+	 * The view, set before the forks come: only record -- COMMAND's process
+	 * tree (the forks it made, its spawns) where a trace has one, or the host
+	 */
+	bool command_view;
 	/* what was read */
 	int nr_traces;
 	struct fl_trace_info *traces;
@@ -110,6 +115,8 @@ struct fl_summary {
 
 void fl_summary_init(struct fl_summary *s);
 void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f);
+/* "command" when some trace's forks were shown for COMMAND's tree only, else "host" */
+const char *fl_summary_view(const struct fl_summary *s);
 void fl_summary_add_trace(struct fl_summary *s, const struct fl_trace_info *info);
 /*
  * Percentiles, buckets, command order: call once after the last fork.

@@ -221,7 +221,7 @@ static int text_end(void *ctx, const struct fl_report *rep)
 	const struct fl_summary *s = rep->s;
 	struct text_ctx *c = ctx;
 	FILE *out = c->opts.out;
-	char a[32], b[32], d[32], e[32];
+	char a[32], b[32], d[32], e[32], view[192], line[256];
 	uint64_t maxp50 = 0;
 	int i, k;
 
@@ -236,6 +236,9 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			(unsigned long long)fl_trace_lost(t), t->lost_unknown ? " (and an unknown number)" : "");
 		if (t->command[0])
 			fprintf(out, "  command: %s\n", t->command);
+		snprintf(line, sizeof(line), "  view: %s",
+			 fl_render_view(view, sizeof(view), s, t));
+		fl_render_wrap(out, FL_TEXT_COLUMNS, 4, line);
 		if (t->unknown_events)
 			fprintf(out, "  %llu events of ids the trace has no format for: skipped\n",
 				(unsigned long long)t->unknown_events);

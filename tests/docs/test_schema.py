@@ -270,8 +270,8 @@ POLICY_RESULT = {"summary": "a rule", "plugin": "./my-rule.so", "forks": 1, "ski
 
 # ---- running forklock report ---------------------------------------------------------
 
-def report(forklock, files, forks=True):
-    argv = [forklock, "report", "--format", "json"] + (["--forks"] if forks else []) + files
+def report(forklock, files, forks=True, view=("--all",)):
+    argv = [forklock, "report", "--format", "json", *view] + (["--forks"] if forks else []) + files
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         fail("'%s' exited %d: %s" % (" ".join(argv[1:]), p.returncode, p.stderr.strip()))
@@ -285,6 +285,7 @@ def report(forklock, files, forks=True):
 
 def check_reports(forklock, schema, files, label):
     docs = [("%s --forks" % label, report(forklock, files[:1])),
+            ("%s, COMMAND's view" % label, report(forklock, files[:1], view=())),
             ("%s (summary only)" % label, report(forklock, files[:1], forks=False)),
             ("%s, two files" % label, report(forklock, [files[0], files[0]]))]
     for name, doc in docs:
@@ -382,6 +383,18 @@ def live(forklock, workload, schema):
                 expect(any(f["concurrent"] for f in forks), "live: no accessor")
                 expect(any(f["uffd"] == "present" for f in forks), "live: no uffd present")
                 expect(any(f["vma_kinds"] for f in forks), "live: no vma_kinds object")
+                # the shell outside COMMAND forked twice: the host's, not COMMAND's
+                outside = [f for f in forks if f["parent_pid"] == bg.pid]
+                expect(len(outside) == 2, "live: %d forks of the outside shell" % len(outside))
+                expect(doc["view"] == "host", "live: --all is the host's view")
+                mine = report(forklock, [dat], view=())
+                if mine:
+                    expect(mine["view"] == "command", "live: the default view is COMMAND's")
+                    expect(not [f for f in mine["forks"] if f["parent_pid"] == bg.pid],
+                           "live: the outside shell's forks are in COMMAND's view")
+                    expect(len(mine["forks"]) == mine["traces"][0]["command_forks"] and
+                           len(doc["forks"]) == doc["traces"][0]["host_forks"],
+                           "live: command_forks/host_forks are not the forks listed")
     finally:
         if bg is not None:
             try:

@@ -115,7 +115,8 @@ def desc(variant):
                                     comm))
         for t in range(threads):
             snap("task pid=%d tgid=%d comm=%s" % (pid + t, pid, comm))
-    snap("command pid=%d argv=%s" % (RECORDER + 1, v["command"]))
+    # no pid: the storm's processes are not a COMMAND's tree (the report is the host's)
+    snap("command argv=%s" % v["command"])
     snap("end procs=%d tasks=%d ms=1.0" % (len(procs), sum(p[2] for p in procs)))
     lines.append("cmdline %d %s" % (RECORDER + 1, v["command"].split()[0][:15]))
 

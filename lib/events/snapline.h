@@ -14,8 +14,9 @@
  *     light=0|1 (1: no per-VMA events, VMA counts from map_count)
  *   forklock-snapshot record argv=forklock record ...	(quoted for sh)
  *   forklock-snapshot command pid=P argv=ARG ARG...	(with a COMMAND; quoted for sh)
- *   forklock-snapshot command-times pid=P start=NS end=NS status=S
- *	(COMMAND released and seen exited, trace clock; end=0 status=-1: still running)
+ *   forklock-snapshot command-times pid=P start=NS end=NS status=S host=0|1
+ *	(COMMAND released and seen exited, trace clock; end=0 status=-1: still running;
+ *	host=0: P is a pid of the recorder's PID namespace, not the kernel's events')
  *
  * Each proc line comes before the task lines of its threads.  VMA counts
  * are -1 where /proc/PID/maps could not be read; dontcopy (VM_DONTCOPY
@@ -37,7 +38,7 @@
 #define FL_SNAP_TIER_FMT	FL_SNAP_PREFIX "tier name=%s probes=%s group=%s light=%d"
 #define FL_SNAP_RECORD_FMT	FL_SNAP_PREFIX "record argv=%s"
 #define FL_SNAP_COMMAND_FMT	FL_SNAP_PREFIX "command pid=%d argv=%s"
-#define FL_SNAP_CMDTIMES_FMT	FL_SNAP_PREFIX "command-times pid=%d start=%llu end=%llu status=%d"
+#define FL_SNAP_CMDTIMES_FMT	FL_SNAP_PREFIX "command-times pid=%d start=%llu end=%llu status=%d host=%d"
 
 enum fl_snap_kind {
 	FL_SNAP_NONE,		/* not a snapshot line */

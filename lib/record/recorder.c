@@ -240,7 +240,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		fl_snapshot_add(&r.snap, FL_SNAP_CMDTIMES_FMT, r.root_pid,
 				(unsigned long long)r.child_start_ns,
 				(unsigned long long)r.child_end_ns,
-				r.child_end_ns ? r.child_status : -1);
+				r.child_end_ns ? r.child_status : -1, !fl_in_child_pidns());
 	ret = output_write(&r, st);
 	if (ret)
 		goto fail;

@@ -127,10 +127,13 @@ void snapshot_print(struct replay *rp, int pid, const char *line)
 		v = fl_snapline_value(rest, "argv");
 		if (v)
 			copy_line(info->command, sizeof(info->command), v);
-		snap_command(rp, (int)fl_snapline_num(rest, "pid", -1));
 		break;
 	case FL_SNAP_CMDTIMES:
-		if (fl_snapline_num(rest, "pid", -1) != info->command_pid)
+		/* a pid of the recorder's PID namespace names no task of the events */
+		if (fl_snapline_num(rest, "host", 0) != 1)
+			break;
+		snap_command(rp, (int)fl_snapline_num(rest, "pid", -1));
+		if (!info->has_command_tree)
 			break;
 		info->command_start_ns = fl_snapline_num(rest, "start", 0) > 0 ?
 					 fl_snapline_num(rest, "start", 0) : -1;

@@ -150,7 +150,7 @@ const char *fl_render_view(char *buf, size_t len, const struct fl_summary *s,
 
 	if (!t->has_command_tree) {
 		snprintf(buf, len, "the host (%s): %llu forks", t->command[0] ?
-			 "the trace does not say COMMAND's pid" : "recorded without COMMAND",
+			 "COMMAND's process tree is not in the trace" : "recorded without COMMAND",
 			 (unsigned long long)t->host_forks);
 		return buf;
 	}

@@ -118,7 +118,7 @@ class DontCopy(LiveTest):
                 helper.kill()
                 helper.wait()
         self.assertEqual(helper.returncode, 0)
-        rep = self.report_json("t.dat")
+        rep = self.report_json("--all", "t.dat")	# the helper is not COMMAND's
         forks = sorted(self.forks_of(rep, helper.pid), key=lambda f: f["ts_ns"])
         self.assertEqual(len(forks), 6)
         for f in forks:

@@ -66,6 +66,8 @@ static void text_fork(void *ctx, const struct fl_fork *f, const struct fl_policy
 		fprintf(out, " locked-read(%s)", fl_source_name(f->src.vmas_locked));
 	if (f->vmas_dontcopy > 0)
 		fprintf(out, " dontcopy=%d", f->vmas_dontcopy);
+	if (f->mm_users >= 0 && f->threads > f->mm_users)
+		fputs(" mm_users<threads", out);	/* model and kernel disagree */
 	if (fl_fork_extra_users(f)) {
 		fprintf(out, " mm_users>threads:");
 		for (i = 0; i < f->nr_holders; i++)

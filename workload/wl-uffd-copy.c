@@ -287,6 +287,7 @@ static const struct option wl_uffd_copy_opts[] = {
 	{ "monitor",	required_argument, NULL, 'm' },
 	{ "mib",	required_argument, NULL, 'M' },
 	{ "settle-ms",	required_argument, NULL, 's' },
+	{ "no-wipeonfork", no_argument,	   NULL, 'W' },
 	{ "hold-ms",	required_argument, NULL, 'H' },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -317,7 +318,7 @@ int wl_uffd_copy_run(int argc, char **argv)
 	struct wl_common com = { 0 };
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { 0 };
-	bool thread = false, have_rounds = false;
+	bool thread = false, have_rounds = false, wipe = true;
 	uint64_t start_ns, end_ns, v[2 * WL_MAX_ROUNDS];
 	int64_t iv[2 * WL_MAX_ROUNDS];
 	pid_t mon_pid = 0, kids[2 * WL_MAX_ROUNDS];
@@ -347,6 +348,9 @@ int wl_uffd_copy_run(int argc, char **argv)
 		case 's':
 			settle_ms = wl_parse_ulong("--settle-ms", optarg, 0, WL_MAX_SETTLE_MS);
 			break;
+		case 'W':
+			wipe = false;
+			break;
 		case 'H':
 			hold_ms = wl_parse_ulong("--hold-ms", optarg, 0, WL_MAX_HOLD_MS);
 			break;
@@ -359,7 +363,11 @@ int wl_uffd_copy_run(int argc, char **argv)
 	wl_common_finish(&com, argc, argv);
 	len = mib << 20;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	/*
+	 * Not O_CLOEXEC: the monitor process inherits it through exec, and a
+	 * trace (which sees userfaultfd()'s flags, not fcntl()) can follow it.
+	 */
+	uffd = syscall(SYS_userfaultfd, 0);
 	if (uffd < 0)
 		wl_die("userfaultfd (as non-root: sysctl vm.unprivileged_userfaultfd)");
 	if (ioctl(uffd, UFFDIO_API, &api))
@@ -374,6 +382,14 @@ int wl_uffd_copy_run(int argc, char **argv)
 		wl_die("ioctl(UFFDIO_REGISTER)");
 	if (!(reg.ioctls & (1ull << _UFFDIO_COPY)))
 		wl_fail("UFFDIO_REGISTER: no UFFDIO_COPY on anonymous memory");
+	/*
+	 * The child gets the range empty: fork does not copy the page tables
+	 * the copy filled (copy_page_range() is skipped), so its window is the
+	 * wait, not the wait plus a copy of 64 MiB of page tables.  The VMA is
+	 * still locked and stored (one mas_store) like any other.
+	 */
+	if (wipe && madvise(area, len, MADV_WIPEONFORK))
+		wl_die("madvise(MADV_WIPEONFORK)");
 
 	shmfd = memfd_create("forklock-uffd-copy", MFD_CLOEXEC);
 	srcfd = memfd_create("forklock-uffd-copy-src", MFD_CLOEXEC);
@@ -460,6 +476,7 @@ int wl_uffd_copy_run(int argc, char **argv)
 	wl_json_i64(&j, "monitor_tgid", shm->tgid);
 	wl_json_str(&j, "monitor_comm", WL_COPY_COMM);
 	wl_json_u64(&j, "settle_ms", settle_ms);
+	wl_json_bool(&j, "wipeonfork", wipe);
 	for (size_t i = 0; i < 2 * rounds; i++) {
 		kids[i] = forks[i].child;
 		v[i] = forks[i].start_ns;

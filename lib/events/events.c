@@ -9,8 +9,18 @@
  *    the maple tree's events and are never used.
  *  - sys_enter_ioctl: only the UFFDIO_* commands that reach into an mm
  *    (COPY, ZEROPAGE, MOVE, WRITEPROTECT, CONTINUE, POISON).
- *  - sys_enter_mmap: only MAP_SHARED mappings (the anon-cow-only policy's
- *    VMA kinds); private mappings are not followed.
+ *  - sys_enter_mmap: none.  Every mapping's kind (private anonymous,
+ *    private file, MAP_SHARED) goes into the replay's VMA map: the kind of
+ *    the VMA a fork blocked on, and the anon-cow-only policy's counts.
+ *  - sched_switch: only a task leaving the CPU blocked in the kernel (D,
+ *    including killable waits: prev_state & 2), preempted (R+: & 0x100) or
+ *    yielding (R: 0), never the idle task.  A task inside dup_mmap() never
+ *    sleeps interruptibly (S), so the far more common S switches (tasks
+ *    waiting in poll, read, futex) are dropped without losing a fork's
+ *    off-CPU time.  The end of an off-CPU interval is the task's next
+ *    event, or a kept switch to it.
+ *  - sched_waking: none (the wakee's state is not in the event); it fires
+ *    in the waker's context, so common_pid is the waker.
  */
 #include <string.h>
 
@@ -72,8 +82,8 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 		"uffd file descriptors closed" },
 	/* VMA kinds (the anon-cow-only policy): MAP_SHARED mappings made and unmapped */
 	[FL_EV_MMAP_ENTER] = { TP("syscalls", "sys_enter_mmap"),
-		FL_RECORD_MODEL, FL_REPLAY_USED, "flags & 1",
-		"MAP_SHARED mappings created (VMA kinds)" },
+		FL_RECORD_MODEL, FL_REPLAY_USED, NULL,
+		"mappings created and their kinds (VMA kinds, the VMA map)" },
 	[FL_EV_MMAP_EXIT] = { TP("syscalls", "sys_exit_mmap"),
 		FL_RECORD_MODEL, FL_REPLAY_USED, NULL,
 		"where a new mapping went (VMA kinds)" },
@@ -87,6 +97,14 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 	[FL_EV_MADVISE_EXIT] = { TP("syscalls", "sys_exit_madvise"),
 		FL_RECORD_MODEL, FL_REPLAY_USED, "ret != 0",
 		"a failed madvise() (the DONTFORK/DOFORK it undoes)" },
+	/* the forking task off-CPU inside its window, and who woke it */
+	[FL_EV_SWITCH] = { TP("sched", "sched_switch"),
+		FL_RECORD_MODEL, FL_REPLAY_NAMED,
+		"prev_pid != 0 && (prev_state & 0x102 || prev_state == 0)",
+		"the forking task leaving the CPU blocked or preempted inside its window" },
+	[FL_EV_WAKING] = { TP("sched", "sched_waking"),
+		FL_RECORD_MODEL, FL_REPLAY_NAMED, NULL,
+		"who woke a fork blocked inside its window (the waker is common_pid)" },
 	/* the kprobe tier: made by record/kprobes.c, found by name in their group */
 	[FL_EV_K_DUP_MMAP] = { PROBE("dup_mmap"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
 		"dup_mmap() entry: oldmm, mm_users, mm_count (and map_count) as the kernel read them" },

@@ -38,6 +38,8 @@ enum fl_ev {
 	FL_EV_MUNMAP,		/* syscalls:sys_enter_munmap */
 	FL_EV_MADVISE,		/* syscalls:sys_enter_madvise (MADV_DONTFORK/DOFORK only) */
 	FL_EV_MADVISE_EXIT,	/* syscalls:sys_exit_madvise (failures only) */
+	FL_EV_SWITCH,		/* sched:sched_switch */
+	FL_EV_WAKING,		/* sched:sched_waking */
 	/* kprobe tier: group forklock_<pid> (or kprobes, for dup_probe) */
 	FL_EV_K_DUP_MMAP,	/* dup_mmap entry */
 	FL_EV_K_DUP_MMAP_RET,	/* dup_mmap return */

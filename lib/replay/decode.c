@@ -58,6 +58,8 @@ static const struct {
 	F(FL_EV_LOCK_RELEASED, "write", lock_write[2]),
 	F(FL_EV_LOCK_ACQUIRED, "success", lock_success),
 	F(FL_EV_MA_WRITE, "fn", ma_fn),
+	F(FL_EV_MA_WRITE, "index", ma_index),
+	F(FL_EV_MA_WRITE, "last", ma_last),
 	F(FL_EV_NEWTASK, "pid", nt_pid),
 	F(FL_EV_NEWTASK, "comm", nt_comm),
 	F(FL_EV_NEWTASK, "clone_flags", nt_flags),
@@ -98,6 +100,12 @@ static const struct {
 	F(FL_EV_K_RCU_RET, "ret", k_rcu_ret),
 	F(FL_EV_K_DUP_PROBE, "only_user", k_only_user),
 	F(FL_EV_K_DUP_PROBE, "locked", k_locked),
+	F(FL_EV_SWITCH, "prev_state", sw_prev_state),
+	F(FL_EV_SWITCH, "prev_comm", sw_prev_comm),
+	F(FL_EV_SWITCH, "next_pid", sw_next_pid),
+	F(FL_EV_SWITCH, "next_comm", sw_next_comm),
+	F(FL_EV_WAKING, "pid", wk_pid),
+	F(FL_EV_WAKING, "comm", wk_comm),
 };
 
 #undef F

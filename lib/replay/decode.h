@@ -35,7 +35,7 @@ struct fl_decoder {
 	int ids[FL_EV_NR];	/* event id of each kind, -1 if absent */
 	/* fields */
 	struct fl_field lock_mm[3], lock_write[3], lock_success;
-	struct fl_field ma_fn;
+	struct fl_field ma_fn, ma_index, ma_last;
 	struct fl_field nt_pid, nt_comm, nt_flags;
 	struct fl_field fork_parent, fork_child;
 	struct fl_field exec_pid, exec_old_pid, exec_filename;
@@ -49,6 +49,8 @@ struct fl_decoder {
 	struct fl_field k_oldmm, k_users, k_count, k_map_count, k_ret, k_vm_mm, k_rcu_ret;
 	struct fl_field ku_oldmm, ku_users, ku_count, ku_map_count;	/* uprobe_dup_mmap */
 	struct fl_field k_only_user, k_locked;
+	struct fl_field sw_prev_state, sw_prev_comm, sw_next_pid, sw_next_comm;
+	struct fl_field wk_pid, wk_comm;
 	struct tep_event *ma_write;	/* for fn resolution */
 };
 

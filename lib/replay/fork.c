@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Names of fork attributes, as they appear in every output. */
+#include <stddef.h>
 #include "replay/fork.h"
 
 const char *fl_access_name(enum fl_access kind)
@@ -110,4 +111,36 @@ void fl_comm_clean(char *comm)
 		}
 		p += need + 1;
 	}
+}
+
+const char *fl_vma_kind_name(enum fl_vma_kind kind)
+{
+	switch (kind) {
+	case FL_VMA_ANON:	return "anon";
+	case FL_VMA_COW:	return "cow";
+	case FL_VMA_SHARED:	return "shared";
+	default:		return "unknown";
+	}
+}
+
+const char *fl_wake_name(enum fl_wake w)
+{
+	switch (w) {
+	case FL_WAKE_UFFD_IOCTL:	return "uffd_ioctl";
+	case FL_WAKE_SIBLING_FAULT:	return "sibling_fault";
+	case FL_WAKE_MMAP_LOCK:		return "mmap_lock";
+	case FL_WAKE_REMOTE:		return "remote";
+	case FL_WAKE_OTHER:		return "other";
+	default:			return "unseen";
+	}
+}
+
+const char *fl_uffdio_name(uint32_t nr)
+{
+	static const char *const names[] = {
+		[3] = "UFFDIO_COPY", [4] = "UFFDIO_ZEROPAGE", [5] = "UFFDIO_MOVE",
+		[6] = "UFFDIO_WRITEPROTECT", [7] = "UFFDIO_CONTINUE", [8] = "UFFDIO_POISON",
+	};
+
+	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : NULL;
 }

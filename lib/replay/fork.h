@@ -130,6 +130,48 @@ struct fl_vma_kinds {
 	enum fl_kinds_quality quality;
 };
 
+/* A VMA's kind, as the replay's VMA map knows it (replay/vmamap.c). */
+enum fl_vma_kind {
+	FL_VMA_UNKNOWN,		/* no recorded mmap() covers it */
+	FL_VMA_ANON,		/* private anonymous: vma_is_anonymous() */
+	FL_VMA_COW,		/* private file mapping: is_cow_mapping() (VM_MAYWRITE) */
+	FL_VMA_SHARED,		/* MAP_SHARED, file or anonymous: neither */
+	FL_VMA_KIND_NR
+};
+
+/* What the waker of a blocked fork was doing, as the trace last saw it. */
+enum fl_wake {
+	FL_WAKE_UNSEEN,		/* no sched_waking for this block */
+	FL_WAKE_UFFD_IOCTL,	/* a UFFDIO_* ioctl in flight */
+	FL_WAKE_SIBLING_FAULT,	/* a page fault in the forking mm */
+	FL_WAKE_MMAP_LOCK,	/* waiting for, or holding, oldmm's mmap_lock (same mm) */
+	FL_WAKE_REMOTE,		/* another process at oldmm's mmap_lock (/proc, ptrace) */
+	FL_WAKE_OTHER,		/* anything else */
+	FL_WAKE_NR
+};
+
+const char *fl_vma_kind_name(enum fl_vma_kind kind);
+const char *fl_wake_name(enum fl_wake w);
+/* "UFFDIO_COPY" for _UFFDIO_COPY ..., NULL for another number */
+const char *fl_uffdio_name(uint32_t nr);
+
+/*
+ * The forking task switched out not runnable inside its window
+ * (sched_switch), until woken (sched_waking).
+ */
+struct fl_block {
+	uint64_t ts;			/* switched out (trace clock) */
+	uint64_t ns;			/* until woken; unwoken: until it ran again */
+	uint64_t vma_start, vma_end;	/* the VMA whose mas_store came next; 0, 0: none */
+	enum fl_vma_kind vma_kind;
+	enum fl_wake activity;
+	uint32_t uffd_cmd;		/* FL_WAKE_UFFD_IOCTL: _UFFDIO_COPY, ... */
+	int waker_pid, waker_tgid;	/* -1: no waking seen, tgid unknown */
+	int8_t waker_same_mm;		/* the waker shares oldmm: 1, 0, -1 unknown */
+	int8_t uffd_on_oldmm;		/* FL_WAKE_UFFD_IOCTL into oldmm: 1, 0, -1 unknown */
+	char waker_comm[16];
+};
+
 struct fl_fork {
 	uint64_t ts;			/* oldmm write lock acquired (ns, trace clock) */
 	uint64_t window_ns;		/* acquired -> released */
@@ -175,6 +217,12 @@ struct fl_fork {
 	uint32_t nr_holders;
 	struct fl_holder holder[FL_FORK_HOLDERS];
 	enum fl_command_tree command_tree;	/* is the parent in record -- COMMAND's tree */
+	/* the forking task off-CPU inside the window (sched_switch, sched_waking) */
+	bool sched;			/* the trace has both events: the values below are known */
+	uint64_t fork_blocked_ns;	/* not runnable: the blocks' ns summed */
+	uint64_t fork_preempted_ns;	/* runnable off-CPU: preempted, or woken, not yet running */
+	uint32_t nr_blocks;
+	const struct fl_block *blocks;	/* each block (valid while the fork is handed over) */
 };
 
 /* mm_users was read and is above the model's threads: something else holds oldmm */

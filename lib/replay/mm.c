@@ -27,6 +27,7 @@ void mm_put(struct replay *rp, struct fl_mm *mm)
 		u64map_del(&rp->mms, mm->ptr);
 	free(mm->shared_ranges);
 	dc_free(mm);
+	vmamap_clear(mm);
 	free(mm);
 }
 

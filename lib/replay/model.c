@@ -139,6 +139,16 @@ static void task_drop(struct replay *rp, struct task *t)
 }
 
 
+void model_comm(struct replay *rp, int pid, const char *comm)
+{
+	struct task *t = pid > 0 ? model_task_find(rp, pid) : NULL;
+
+	if (!t || !*comm)
+		return;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
+	fl_comm_clean(t->comm);
+}
+
 void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t flags,
 		   const char *comm, uint64_t newmm)
 {
@@ -194,6 +204,7 @@ void model_newtask(struct replay *rp, struct task *parent, int child, uint64_t f
 		 * cannot tell which.
 		 */
 		mm->uffd = parent->mm->uffd == FL_UFFD_NONE ? FL_UFFD_NONE : FL_UFFD_UNKNOWN;
+		vmamap_copy(rp, mm, parent->mm);
 	} else {
 		mm->uffd = FL_UFFD_UNKNOWN;
 		mm->kinds = (struct fl_vma_kinds){ -1, -1, -1, -1, FL_KINDS_UNKNOWN };

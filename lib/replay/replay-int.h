@@ -20,6 +20,18 @@
 struct task;
 struct fork_rec;
 
+/* A range of the VMA map (vmamap.c): what one mmap() made. */
+struct fl_vrange {
+	uint64_t start, end;
+	enum fl_vma_kind kind;
+};
+
+struct fl_vmamap {
+	struct fl_vrange *r;		/* sorted by start, disjoint */
+	int n, alloc;
+	bool incomplete;		/* ranges were not kept (too many) */
+};
+
 /* An address space: the tasks that share one mm_struct. */
 struct fl_mm {
 	uint64_t ptr;			/* mm_struct pointer once seen, 0 before */
@@ -33,6 +45,7 @@ struct fl_mm {
 	struct fl_range *shared_ranges;
 	int nr_shared, alloc_shared;
 	struct task *window;		/* task holding its mmap_lock for write */
+	struct fl_vmamap vmamap;	/* the kinds of its mappings by address */
 	int refs;			/* tasks + uffd contexts pointing here */
 	/* VM_DONTCOPY VMAs (dontcopy.c): locked by dup_mmap(), not copied */
 	int dontcopy;			/* how many; -1: not known */
@@ -59,6 +72,9 @@ struct fork_rec {
 	struct fl_fork f;
 	uint64_t *waits;	/* per-VMA lock waits (kprobe tier) */
 	uint32_t alloc_waits;
+	struct fl_block *blocks;	/* the owner off-CPU not runnable (offcpu.c) */
+	uint32_t alloc_blocks;
+	uint32_t vma_pending;	/* blocks from here on wait for their VMA's mas_store */
 	int refs;		/* the owner until paired + accessors still waiting */
 	bool is_fork;		/* the hold nested a new mm */
 	bool settled;		/* child seen, or known not to come */
@@ -98,9 +114,17 @@ struct task {
 	int kp_users, kp_count, kp_map_count;	/* -1: not read */
 	bool vsw_open, vsw_parent;	/* in __vma_start_write() */
 	uint64_t vsw_ts;
+	/* off-CPU inside its own write hold (offcpu.c) */
+	bool off_cpu, off_blocked, off_woken;
+	uint64_t off_ts, off_wake_ts;
+	int off_block;			/* its entry in rec->blocks, -1 */
+	/* woken while still on the CPU: the switch out that follows is that sleep */
+	bool early_wake;
+	struct fl_block early;		/* the waker, as offcpu_waking() saw it */
 	/* syscalls in flight */
 	bool in_mmap_shared;		/* mmap(MAP_SHARED) entered */
-	uint64_t mmap_len;
+	bool in_mmap;			/* mmap() entered */
+	uint64_t mmap_len, mmap_flags;
 	bool in_userfaultfd;
 	uint64_t uffd_flags;
 	bool in_uffd_ioctl;
@@ -184,9 +208,10 @@ static inline int replay_map_put(struct replay *rp, struct u64map *m, uint64_t k
 }
 
 /*
- * The calls go one way: replay.c -> snapshot.c, window.c -> model.c ->
- * uffd.c -> mm.c.  A module below never calls one above it: the event loop
- * (replay.c) calls the window code where a task's end closes its holds.
+ * The calls go one way: replay.c -> snapshot.c, window.c -> offcpu.c ->
+ * model.c -> uffd.c -> mm.c -> vmamap.c.  A module below never calls one
+ * above it: the event loop (replay.c) calls the window code where a task's
+ * end closes its holds, and offcpu.c where the scheduler events come.
  */
 
 /* mm.c: address spaces */
@@ -208,10 +233,20 @@ void dc_madvise_failed(struct replay *rp, struct task *t);
 void dc_munmap(struct fl_mm *mm, uint64_t addr, uint64_t len);
 void dc_vmas_changed(struct fl_mm *mm);
 void dc_of_fork(const struct replay *rp, const struct fl_mm *mm, struct fl_fork *f);
+/* vmamap.c: the kinds of an mm's mappings by address */
+enum fl_vma_kind vmamap_kind_of_mmap(uint64_t flags);
+void vmamap_mmap(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len,
+		 enum fl_vma_kind kind);
+void vmamap_munmap(struct replay *rp, struct fl_mm *mm, uint64_t addr, uint64_t len);
+enum fl_vma_kind vmamap_kind(const struct fl_mm *mm, uint64_t start);
+void vmamap_copy(struct replay *rp, struct fl_mm *dst, const struct fl_mm *src);
+void vmamap_clear(struct fl_mm *mm);
 
 /* model.c: tasks and the mms they share */
 struct task *model_task(struct replay *rp, int pid);		/* created when absent */
 struct task *model_task_find(struct replay *rp, int pid);
+/* the scheduler's comm of @pid (prctl(PR_SET_NAME) has no event of its own) */
+void model_comm(struct replay *rp, int pid, const char *comm);
 void model_mm_join(struct replay *rp, struct task *t, struct fl_mm *mm);
 /* the snapshot's processes and tasks (snapshot.c reads the lines) */
 struct fl_mm *model_snap_proc(struct replay *rp, int tgid, bool kthread, uint32_t vmas,
@@ -254,12 +289,20 @@ void uffd_exit(struct replay *rp, int tgid);
 void uffd_free(struct replay *rp);
 bool uffd_is_access_cmd(uint32_t cmd);
 
+/* offcpu.c: the owner of a write hold off-CPU, and who woke it */
+void offcpu_switch_out(struct replay *rp, struct task *t, int64_t state, uint64_t ts);
+void offcpu_waking(struct replay *rp, int waker_pid, int pid, uint64_t ts);
+void offcpu_ran(struct replay *rp, struct task *t, uint64_t ts);
+void offcpu_hold_end(struct replay *rp, struct task *t, uint64_t ts);
+void offcpu_vma(struct replay *rp, struct task *t, uint64_t index, uint64_t last);
+
 /* window.c */
 void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts);
 void win_lock_acquired(struct replay *rp, struct task *t, uint64_t mm, bool write,
 		       bool success, uint64_t ts);
 void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts);
-void win_ma_write(struct replay *rp, struct task *t, bool is_store);
+void win_ma_write(struct replay *rp, struct task *t, bool is_store, uint64_t index,
+		  uint64_t last);
 void win_fault(struct replay *rp, struct task *t, uint64_t ts);
 void win_uffd_ioctl(struct replay *rp, struct task *t, uint64_t ts);
 /* the child (or its absence) for @parent's pending fork; NULL rec if none */

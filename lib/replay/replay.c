@@ -198,11 +198,23 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		snapshot_print(rp, pid, buf);
 		return rp->nomem ? -1 : 0;
 	}
+	if (kind == FL_EV_WAKING) {
+		/* common_pid is the waker; 0 from an interrupt on an idle CPU */
+		int wakee = (int)fl_field_s64(d, rec, &d->wk_pid);
+
+		fl_field_str(d, rec, &d->wk_comm, buf, sizeof(buf));
+		model_comm(rp, wakee, buf);
+		offcpu_waking(rp, pid, wakee, rec->ts);
+		return rp->nomem ? -1 : 0;
+	}
 	if (pid <= 0)
 		return 0;
 	t = model_task(rp, pid);
 	if (!t)
 		return -1;
+	/* a task that emits an event is running (a switch out says more) */
+	if (kind != FL_EV_SWITCH)
+		offcpu_ran(rp, t, rec->ts);
 
 	switch (kind) {
 	case FL_EV_LOCK_START:
@@ -221,7 +233,9 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	case FL_EV_MA_WRITE:
 		/* only the forking task's stores matter: resolve fn for those */
 		if (t->win == WIN_NESTED || !t->lock_seen)
-			win_ma_write(rp, t, fn_is_store(rp, rec));
+			win_ma_write(rp, t, fn_is_store(rp, rec),
+				     fl_field_u64(d, rec, &d->ma_index),
+				     fl_field_u64(d, rec, &d->ma_last));
 		break;
 	case FL_EV_NEWTASK:
 		not_faulting(rp, t);
@@ -284,7 +298,9 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		break;
 	case FL_EV_MMAP_ENTER:
 		not_faulting(rp, t);
-		t->in_mmap_shared = fl_field_u64(d, rec, &d->mmap_flags) & MAP_SHARED_BIT;
+		t->mmap_flags = fl_field_u64(d, rec, &d->mmap_flags);
+		t->in_mmap = true;
+		t->in_mmap_shared = t->mmap_flags & MAP_SHARED_BIT;
 		t->mmap_len = fl_field_u64(d, rec, &d->mmap_len);
 		break;
 	case FL_EV_MMAP_EXIT: {
@@ -293,13 +309,17 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		/* an address, not -errno */
 		if (t->in_mmap_shared && ret < (uint64_t)-4095)
 			mm_mmap_shared(rp, t->mm, ret, t->mmap_len);
-		t->in_mmap_shared = false;
+		if (t->in_mmap && ret < (uint64_t)-4095)
+			vmamap_mmap(rp, t->mm, ret, t->mmap_len, vmamap_kind_of_mmap(t->mmap_flags));
+		t->in_mmap_shared = t->in_mmap = false;
 		break;
 	}
 	case FL_EV_MUNMAP:
 		not_faulting(rp, t);
 		mm_munmap(rp, t->mm, fl_field_u64(d, rec, &d->munmap_addr),
 			     fl_field_u64(d, rec, &d->munmap_len));
+		vmamap_munmap(rp, t->mm, fl_field_u64(d, rec, &d->munmap_addr),
+			      fl_field_u64(d, rec, &d->munmap_len));
 		t->hold_accounted = true;	/* its write hold: followed above */
 		break;
 	case FL_EV_MADVISE:
@@ -314,6 +334,20 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		else
 			t->madv_pending = false;
 		break;
+	case FL_EV_SWITCH: {
+		int next = (int)fl_field_s64(d, rec, &d->sw_next_pid);
+		struct task *n = next > 0 ? model_task_find(rp, next) : NULL;
+
+		/* the comms as the scheduler has them: prctl(PR_SET_NAME) has no event */
+		fl_field_str(d, rec, &d->sw_prev_comm, buf, sizeof(buf));
+		model_comm(rp, pid, buf);
+		fl_field_str(d, rec, &d->sw_next_comm, buf, sizeof(buf));
+		model_comm(rp, next, buf);
+		offcpu_switch_out(rp, t, fl_field_s64(d, rec, &d->sw_prev_state), rec->ts);
+		if (n)
+			offcpu_ran(rp, n, rec->ts);
+		break;
+	}
 	case FL_EV_K_DUP_MMAP:
 		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->k_oldmm),
 				(int)fl_field_s64(d, rec, &d->k_users),
@@ -399,6 +433,7 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	rp.have_uffd = rp.dec.ids[FL_EV_UFFD_EXIT] >= 0 && rp.dec.ids[FL_EV_CLOSE] >= 0;
 	rp.have_madvise = rp.dec.ids[FL_EV_MADVISE] >= 0 && rp.dec.ids[FL_EV_MADVISE_EXIT] >= 0;
 	rp.page_size = (uint64_t)tep_get_page_size(tracecmd_get_tep(handle));
+	info->has_sched = rp.dec.ids[FL_EV_SWITCH] >= 0 && rp.dec.ids[FL_EV_WAKING] >= 0;
 	info->vma_locks = release_at_least(info->kernel, 6, 4);
 	u64map_init(&rp.tasks);
 	u64map_init(&rp.windows);

@@ -68,6 +68,7 @@ struct fl_trace_info {
 	uint64_t command_clone_vm_spawns, command_threads_created, command_vforks;
 	uint64_t command_forks;		/* forks (complete or not) by the tree */
 	uint64_t host_forks;		/* forks of every task, the tree's among them */
+	bool has_sched;			/* sched_switch and sched_waking: forks' off-CPU time */
 };
 
 /* Events lost: the larger of the pages' count and the CPUSTAT options'. */

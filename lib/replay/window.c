@@ -101,9 +101,12 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 		rp->info->host_forks++;
 		if (rec->f.command_tree == FL_TREE_IN)
 			rp->info->command_forks++;
+		rec->f.sched = rp->info->has_sched;
+		rec->f.blocks = rec->blocks;
 		rp->sink->fork(rp->sink->ctx, &rec->f);
 	}
 	free(rec->waits);
+	free(rec->blocks);
 	free(rec);
 }
 
@@ -186,6 +189,7 @@ static void hold_close(struct replay *rp, struct task *t, uint64_t ts)
 {
 	struct fork_rec *rec = t->rec;
 
+	offcpu_hold_end(rp, t, ts);
 	u64map_del(&rp->windows, t->win_mm);
 	if (t->mm && t->mm->window == t)
 		t->mm->window = NULL;
@@ -472,15 +476,17 @@ void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool writ
 	}
 }
 
-void win_ma_write(struct replay *rp, struct task *t, bool is_store)
+void win_ma_write(struct replay *rp, struct task *t, bool is_store, uint64_t index,
+		  uint64_t last)
 {
 	if (t->win == WIN_HOLD)
 		dc_hold_write(t);	/* a split or merge in a madvise() */
 	if (!is_store)
 		return;
-	if (t->win == WIN_NESTED && t->rec)
+	if (t->win == WIN_NESTED && t->rec) {
 		t->rec->f.vmas_copied++;
-	else if (!t->lock_seen)
+		offcpu_vma(rp, t, index, last);
+	} else if (!t->lock_seen)
 		t->partial_vmas++;
 }
 
@@ -543,6 +549,7 @@ void win_end_of_trace(struct replay *rp)
 	while (u64map_next(&rp->tasks, &i, NULL, &val)) {
 		struct task *t = val;
 
+		offcpu_hold_end(rp, t, rp->info->last_ts);
 		if (t->rec && t->rec->is_fork) {
 			/* window still open: cut by the end of the recording */
 			t->rec->f.partial = true;

@@ -44,6 +44,11 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
+json_t *fl_json_str(const char *s)
+{
+	return jstr(s);
+}
+
 static json_t *int_or_null(long long v)
 {
 	return v < 0 ? json_null() : json_integer(v);
@@ -209,6 +214,8 @@ static void fork_hand(json_t *o, const char *key, const void *arg)
 			json_array_append_new(v, members_obj(fl_json_holder, &f->holder[i], NULL, NULL));
 	} else if (!strcmp(key, "kprobe")) {
 		v = kprobe_of(f);
+	} else if (!strncmp(key, "fork_", 5)) {
+		v = fl_json_blocked(f, key);	/* json-blocked.c */
 	} else {	/* "policies" */
 		v = decisions_of(fa->set, fa->d);
 	}

@@ -54,6 +54,9 @@ const struct fl_jmember fl_json_fork[] = {
 	HAND("concurrent_count"),	/* all of them (read: the detailed ones if absent) */
 	HAND("concurrent_by_kind"),
 	M(FL_J_INT, "blocked_ns", struct fl_fork, blocked_ns, false),
+	HAND("fork_blocked_ns"),	/* the forking task off-CPU: json-blocked.c */
+	HAND("fork_preempted_ns"),
+	HAND("fork_blocks"),
 	HAND("kprobe"),			/* what the probes in dup_mmap() read, or null */
 	HAND("policies"),		/* each policy's decision, or null */
 	{ NULL },

@@ -60,6 +60,14 @@ extern const struct fl_jmember fl_json_sources[];	/* struct fl_sources */
 extern const struct fl_jmember fl_json_holder[];	/* struct fl_holder */
 extern const struct fl_jmember fl_json_trace[];		/* struct fl_trace_info */
 
+/* A string from the trace as JSON (bytes that are not UTF-8 become '?'). */
+json_t *fl_json_str(const char *s);
+
+/* json-blocked.c: "fork_blocked_ns", "fork_preempted_ns", "fork_blocks" of @f */
+json_t *fl_json_blocked(const struct fl_fork *f, const char *key);
+/* "UFFDIO_COPY" ..., or the waker's activity name */
+const char *fl_block_activity(const struct fl_block *b);
+
 /* 1: @path starts like JSON ('{'), 0: it does not, -1: cannot be read (errno). */
 int fl_jreport_sniff(const char *path);
 

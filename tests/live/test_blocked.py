@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Forks that wait on a VMA lock (issue 13), recorded on this kernel: the
+forking task off-CPU inside its window (sched_switch, sched_waking), who woke
+it, and the VMA it waited on, against forklock-workload's ground truth."""
+import subprocess
+
+from fltest import LiveTest, main
+
+ROUNDS = 3
+MIB = 64
+
+
+class Blocked(LiveTest):
+    def copy_forks(self, monitor):
+        _, truth, _ = self.record(self.workload("uffd-copy", "--rounds", ROUNDS,
+                                                "--mib", MIB, "--monitor", monitor))
+        rep = self.report_json("t.dat")
+        forks = {f["child_pid"]: f for f in self.forks_of(rep, truth["tgid"])}
+        self.assertEqual(sorted(forks), sorted(truth["children"]))
+        return truth, rep, forks
+
+    def check_copy_forks(self, truth, forks, waker_tgid, same_mm):
+        for child, copy in zip(truth["children"], truth["fork_copy"]):
+            f = forks[child]
+            what = "fork of child %d (copy %d)" % (child, copy)
+            self.assertIsInstance(f["fork_preempted_ns"], int, what)
+            if copy < 0:
+                # no copy in flight: never blocked
+                self.assertEqual(f["fork_blocks"], [], what)
+                self.assertEqual(f["fork_blocked_ns"], 0, what)
+                continue
+            on_vma = [b for b in f["fork_blocks"]
+                      if (b["vma_start"], b["vma_end"]) == (truth["uffd_start"], truth["uffd_end"])]
+            self.assertEqual(len(on_vma), 1, "%s: one block on the registered VMA: %r"
+                             % (what, f["fork_blocks"]))
+            b = on_vma[0]
+            self.assertGreaterEqual(b["ns"], 0.8 * f["window_ns"],
+                                    "%s: blocked %d of a %d ns window" % (what, b["ns"],
+                                                                          f["window_ns"]))
+            self.assertGreaterEqual(f["fork_blocked_ns"], b["ns"], what)
+            self.assertLessEqual(f["fork_blocked_ns"] + f["fork_preempted_ns"],
+                                 f["window_ns"], what)
+            self.assertEqual(b["vma_kind"], "anon", what)
+            self.assertEqual(b["vma_end"] - b["vma_start"], MIB << 20, what)
+            w = b["waker"]
+            self.assertIsNotNone(w, what)
+            self.assertEqual((w["pid"], w["tgid"], w["comm"]),
+                             (truth["monitor_pid"], waker_tgid, truth["monitor_comm"]), what)
+            self.assertEqual(w["activity"], "UFFDIO_COPY", what)
+            self.assertEqual(w["same_mm"], same_mm, what)
+            self.assertEqual(w["uffd_on_oldmm"], True, what)
+
+    def test_monitor_process(self):
+        truth, _, forks = self.copy_forks("process")
+        self.assertEqual(truth["monitor"], "process")
+        self.assertNotEqual(truth["monitor_tgid"], truth["tgid"])
+        self.check_copy_forks(truth, forks, truth["monitor_tgid"], False)
+
+    def test_monitor_thread(self):
+        truth, _, forks = self.copy_forks("thread")
+        self.assertEqual(truth["monitor"], "thread")
+        self.assertEqual(truth["monitor_tgid"], truth["tgid"])
+        self.check_copy_forks(truth, forks, truth["tgid"], True)
+
+    def test_storm_never_blocked(self):
+        F = 40
+        _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", 100))
+        forks = self.forks_of(self.report_json("t.dat"), truth["tgid"])
+        self.assertEqual(len(forks), F)
+        for f in forks:
+            self.assertEqual(f["fork_blocks"], [])
+            self.assertEqual(f["fork_blocked_ns"], 0)
+            # preempted time is reported apart and fits the window
+            self.assertGreaterEqual(f["fork_preempted_ns"], 0)
+            self.assertLessEqual(f["fork_preempted_ns"], f["window_ns"])
+
+    def test_file_fault(self):
+        F = 100
+        _, truth, _ = self.record(self.workload("file-fault", "--forks", F))
+        forks = self.forks_of(self.report_json("t.dat"), truth["tgid"])
+        self.assertEqual(len(forks), F)
+        for f in forks:
+            self.assertEqual(f["fork_blocked_ns"], sum(b["ns"] for b in f["fork_blocks"]))
+            for b in f["fork_blocks"]:
+                # the only toucher of this mm is the faulting sibling, and
+                # the file mapping is its only VMA that faults
+                if b["waker"] and b["waker"]["pid"] == truth["sibling_tid"]:
+                    self.assertEqual(b["waker"]["comm"], truth["sibling_comm"])
+                    self.assertEqual(b["waker"]["same_mm"], True)
+                if b["vma_start"] == truth["file_start"]:
+                    self.assertEqual(b["vma_end"], truth["file_end"])
+                    self.assertEqual(b["vma_kind"], "cow")
+
+    def test_trace_cmd_reads(self):
+        truth, _, _ = self.copy_forks("process")
+        p = subprocess.run(["trace-cmd", "report", self.path("t.dat")], capture_output=True,
+                           text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        owner = "forklock-worklo:%d" % truth["pid"]
+        # the owner's blocked switches (D) are in the file trace-cmd reads
+        blocked = [l for l in p.stdout.splitlines()
+                   if "sched_switch:" in l and (owner + " [120] D ") in l]
+        self.assertGreaterEqual(len(blocked), ROUNDS, "D switches of the owner")
+        wakings = [l for l in p.stdout.splitlines()
+                   if "sched_waking:" in l and ("pid=%d " % truth["pid"]) in l]
+        self.assertGreaterEqual(len(wakings), ROUNDS)
+
+
+if __name__ == "__main__":
+    main()

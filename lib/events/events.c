@@ -98,12 +98,13 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 		FL_RECORD_MODEL, FL_REPLAY_USED, "ret != 0",
 		"a failed madvise() (the DONTFORK/DOFORK it undoes)" },
 	/* the forking task off-CPU inside its window, and who woke it */
+	/* without them fork_blocked_ns and friends are null, and said so */
 	[FL_EV_SWITCH] = { TP("sched", "sched_switch"),
-		FL_RECORD_MODEL, FL_REPLAY_NAMED,
+		FL_RECORD_MODEL, FL_REPLAY_USED,
 		"prev_pid != 0 && (prev_state & 0x102 || prev_state == 0)",
 		"the forking task leaving the CPU blocked or preempted inside its window" },
 	[FL_EV_WAKING] = { TP("sched", "sched_waking"),
-		FL_RECORD_MODEL, FL_REPLAY_NAMED, NULL,
+		FL_RECORD_MODEL, FL_REPLAY_USED, NULL,
 		"who woke a fork blocked inside its window (the waker is common_pid)" },
 	/* the kprobe tier: made by record/kprobes.c, found by name in their group */
 	[FL_EV_K_DUP_MMAP] = { PROBE("dup_mmap"), FL_RECORD_NO, FL_REPLAY_USED, NULL,

@@ -217,15 +217,21 @@ static int check_one(struct fl_merge *m, struct fl_merge_host *h, json_t *root)
 		json_t *jf = json_array_get(forks, i);
 		struct fl_fork f;
 
+		struct fl_block *blocks = NULL;
 		uint64_t *waits = NULL;
 
 		ret = fl_jreport_fork(h->path, i, jf, &f);
 		if (!ret)
 			ret = fl_jreport_fork_waits(h->path, i, jf, &f, &waits);
-		if (ret)
+		if (!ret)
+			ret = fl_jreport_fork_blocks(h->path, i, jf, &f, &blocks);
+		if (ret) {
+			free(waits);
 			break;
+		}
 		fl_summary_add_fork(&s, &f);
 		free(waits);
+		free(blocks);
 		ret = fl_jreport_decisions(h->path, i, jf, &m->policies, m->decisions);
 		if (ret == 1) {
 			ret = 0;
@@ -349,6 +355,7 @@ int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 		forks = json_object_get(root, "forks");
 		for (k = 0; k < json_array_size(forks) && !ret; k++) {
 			json_t *jf = json_array_get(forks, k);
+			struct fl_block *blocks = NULL;
 			uint64_t *waits = NULL;
 			struct fl_fork f;
 			int judged;
@@ -356,11 +363,16 @@ int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 			ret = fl_jreport_fork(path, k, jf, &f);
 			if (!ret)
 				ret = fl_jreport_fork_waits(path, k, jf, &f, &waits);
-			if (ret)
+			if (!ret)
+				ret = fl_jreport_fork_blocks(path, k, jf, &f, &blocks);
+			if (ret) {
+				free(waits);
 				break;
+			}
 			judged = fl_jreport_decisions(path, k, jf, &m->policies, m->decisions);
 			if (judged > 1) {
 				free(waits);
+				free(blocks);
 				ret = judged;
 				break;
 			}
@@ -368,6 +380,7 @@ int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 			if (judged == 0 && f.nr_accessors)
 				add_touched(m, m->decisions);
 			free(waits);
+			free(blocks);
 			ret = sink->error;
 		}
 		for (p = 0; p < m->policies.nr && !ret; p++) {

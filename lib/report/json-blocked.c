@@ -12,6 +12,7 @@
  * name for a uffd ioctl, else "sibling_fault", "mmap_lock", "remote" or
  * "other".
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,4 +74,137 @@ json_t *fl_json_blocked(const struct fl_fork *f, const char *key)
 	for (i = 0; v && i < f->nr_blocks; i++)
 		json_array_append_new(v, block_obj(&f->blocks[i]));
 	return v;
+}
+
+/* ---- read back ---------------------------------------------------------------- */
+
+static int bad_block(const char *path, size_t i, const char *what)
+{
+	return fl_err(FL_EXIT_FORMAT, "%s: fork %zu: %s", path, i, what);
+}
+
+static bool get_u64(json_t *o, const char *key, bool nullable, uint64_t *v, bool *known)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (known)
+		*known = false;
+	if (nullable && (!x || json_is_null(x)))
+		return true;
+	if (!json_is_integer(x) || json_integer_value(x) < 0)
+		return false;
+	*v = json_integer_value(x);
+	if (known)
+		*known = true;
+	return true;
+}
+
+static int tri_of(json_t *x, int8_t *v)
+{
+	if (!x || json_is_null(x))
+		*v = -1;
+	else if (json_is_boolean(x))
+		*v = json_is_true(x);
+	else
+		return -1;
+	return 0;
+}
+
+static enum fl_wake activity_of(const char *s, uint32_t *cmd)
+{
+	uint32_t nr;
+	int w;
+
+	for (nr = 0; nr < 16; nr++)
+		if (fl_uffdio_name(nr) && !strcmp(s, fl_uffdio_name(nr))) {
+			*cmd = nr;
+			return FL_WAKE_UFFD_IOCTL;
+		}
+	for (w = FL_WAKE_UFFD_IOCTL; w < FL_WAKE_NR; w++)
+		if (!strcmp(s, fl_wake_name(w)))
+			return w;
+	return FL_WAKE_NR;
+}
+
+static int block_of(const char *path, size_t i, json_t *o, struct fl_block *b)
+{
+	json_t *w = json_object_get(o, "waker"), *x;
+	bool known;
+	int k;
+
+	memset(b, 0, sizeof(*b));
+	b->waker_pid = b->waker_tgid = -1;
+	b->waker_same_mm = b->uffd_on_oldmm = -1;
+	if (!json_is_object(o) || !get_u64(o, "ts_ns", false, &b->ts, NULL) ||
+	    !get_u64(o, "ns", false, &b->ns, NULL) ||
+	    !get_u64(o, "vma_start", true, &b->vma_start, NULL) ||
+	    !get_u64(o, "vma_end", true, &b->vma_end, NULL))
+		return bad_block(path, i, "a block of \"fork_blocks\" lacks ts_ns, ns, vma_start or vma_end");
+	x = json_object_get(o, "vma_kind");
+	for (k = 0; k < FL_VMA_KIND_NR; k++)
+		if (json_is_string(x) && !strcmp(json_string_value(x), fl_vma_kind_name(k)))
+			break;
+	if (k == FL_VMA_KIND_NR)
+		return bad_block(path, i, "a block's \"vma_kind\" is not anon, cow, shared or unknown");
+	b->vma_kind = k;
+	if (!w || json_is_null(w))
+		return 0;
+	if (!json_is_object(w) || !json_is_integer(json_object_get(w, "pid")) ||
+	    !json_is_string(json_object_get(w, "comm")) ||
+	    !json_is_string(json_object_get(w, "activity")))
+		return bad_block(path, i, "a block's \"waker\" is not an object with pid, comm and activity");
+	b->waker_pid = (int)json_integer_value(json_object_get(w, "pid"));
+	{
+		uint64_t tgid = 0;
+
+		if (!get_u64(w, "tgid", true, &tgid, &known))
+			return bad_block(path, i, "a waker's \"tgid\" is not an integer or null");
+		b->waker_tgid = known ? (int)tgid : -1;
+	}
+	snprintf(b->waker_comm, sizeof(b->waker_comm), "%s",
+		 json_string_value(json_object_get(w, "comm")));
+	b->activity = activity_of(json_string_value(json_object_get(w, "activity")), &b->uffd_cmd);
+	if (b->activity == FL_WAKE_NR)
+		return bad_block(path, i, "a waker's \"activity\" is not one forklock writes");
+	if (tri_of(json_object_get(w, "same_mm"), &b->waker_same_mm) ||
+	    tri_of(json_object_get(w, "uffd_on_oldmm"), &b->uffd_on_oldmm))
+		return bad_block(path, i, "a waker's \"same_mm\" or \"uffd_on_oldmm\" is not a boolean or null");
+	return 0;
+}
+
+int fl_jreport_fork_blocks(const char *path, size_t i, json_t *jf, struct fl_fork *f,
+			   struct fl_block **blocks)
+{
+	json_t *a = json_object_get(jf, "fork_blocks");
+	size_t k;
+
+	*blocks = NULL;
+	f->blocks = NULL;
+	f->nr_blocks = 0;
+	f->sched = false;
+	if (!a || json_is_null(a))
+		return 0;	/* no scheduler events, or a report older than them */
+	if (!json_is_array(a) ||
+	    !get_u64(jf, "fork_blocked_ns", false, &f->fork_blocked_ns, NULL) ||
+	    !get_u64(jf, "fork_preempted_ns", false, &f->fork_preempted_ns, NULL))
+		return bad_block(path, i, "\"fork_blocks\", \"fork_blocked_ns\" or "
+				 "\"fork_preempted_ns\" is not what forklock writes");
+	f->sched = true;
+	if (!json_array_size(a))
+		return 0;
+	*blocks = calloc(json_array_size(a), sizeof(**blocks));
+	if (!*blocks)
+		return fl_err(FL_EXIT_FAILURE, "out of memory");
+	for (k = 0; k < json_array_size(a); k++) {
+		int ret = block_of(path, i, json_array_get(a, k), &(*blocks)[k]);
+
+		if (ret) {
+			free(*blocks);
+			*blocks = NULL;
+			return ret;
+		}
+	}
+	f->nr_blocks = json_array_size(a);
+	f->blocks = *blocks;
+	return 0;
 }

@@ -65,6 +65,12 @@ json_t *fl_json_str(const char *s);
 
 /* json-blocked.c: "fork_blocked_ns", "fork_preempted_ns", "fork_blocks" of @f */
 json_t *fl_json_blocked(const struct fl_fork *f, const char *key);
+/*
+ * A fork's "fork_blocks" (and its blocked and preempted ns): sets f->sched
+ * and f->blocks to *@blocks (free() it after the fork is used).
+ */
+int fl_jreport_fork_blocks(const char *path, size_t i, json_t *jf, struct fl_fork *f,
+			   struct fl_block **blocks);
 /* "UFFDIO_COPY" ..., or the waker's activity name */
 const char *fl_block_activity(const struct fl_block *b);
 

@@ -208,3 +208,43 @@ int fl_jreport_fork_blocks(const char *path, size_t i, json_t *jf, struct fl_for
 	f->blocks = *blocks;
 	return 0;
 }
+
+/* ---- the summary --------------------------------------------------------------- */
+
+json_t *fl_json_offcpu_summary(const struct fl_summary *s)
+{
+	const struct fl_offcpu_sum *o = &s->offcpu;
+	json_t *by = json_object(), *top = json_array();
+	bool sched = false;
+	int i;
+
+	for (i = 0; i < s->nr_traces; i++)
+		sched |= s->traces[i].has_sched;
+	if (!sched) {
+		json_decref(by);
+		json_decref(top);
+		return json_null();
+	}
+	for (i = FL_WAKE_UFFD_IOCTL; i < FL_WAKE_NR; i++)
+		json_object_set_new(by, fl_wake_name(i), json_pack("{s:I,s:I}",
+			"blocks", (json_int_t)o->wake_blocks[i], "ns", (json_int_t)o->wake_ns[i]));
+	json_object_set_new(by, fl_wake_name(FL_WAKE_UNSEEN), json_pack("{s:I,s:I}",
+		"blocks", (json_int_t)o->wake_blocks[FL_WAKE_UNSEEN],
+		"ns", (json_int_t)o->wake_ns[FL_WAKE_UNSEEN]));
+	for (i = 0; i < o->nr_vmas && i < FL_OFFCPU_TOP; i++) {
+		const struct fl_offcpu_vma *v = &o->vmas[i];
+
+		json_array_append_new(top, json_pack("{s:o,s:o,s:o,s:s,s:I,s:I,s:I}",
+			"vma_start", v->end ? json_integer((json_int_t)v->start) : json_null(),
+			"vma_end", v->end ? json_integer((json_int_t)v->end) : json_null(),
+			"size", v->end ? json_integer((json_int_t)(v->end - v->start)) : json_null(),
+			"kind", fl_vma_kind_name(v->kind), "forks", (json_int_t)v->forks,
+			"blocks", (json_int_t)v->blocks, "ns", (json_int_t)v->ns));
+	}
+	return json_pack("{s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:o,s:o}",
+		"forks", (json_int_t)o->sched_forks, "forks_blocked", (json_int_t)o->forks_blocked,
+		"blocks", (json_int_t)o->blocks, "blocked_total_ns", (json_int_t)o->blocked_ns,
+		"blocked_ns", "p50", (json_int_t)o->blocked.p50, "p99", (json_int_t)o->blocked.p99,
+		"max", (json_int_t)o->blocked.max,
+		"preempted_total_ns", (json_int_t)o->preempted_ns, "by_waker", by, "top_vmas", top);
+}

@@ -433,6 +433,7 @@ static int json_end(void *ctx, const struct fl_report *rep)
 	json_object_set_new(sum, "forks_with_concurrent", json_integer((json_int_t)s->forks_with_accessors));
 	json_object_set_new(sum, "forks_with_vma_reachers", json_integer((json_int_t)s->forks_with_vma_reachers));
 	json_object_set_new(sum, "blocked_ns", json_integer((json_int_t)s->blocked_ns));
+	json_object_set_new(sum, "fork_blocked", fl_json_offcpu_summary(s));
 	for (k = 0; k < FL_ACC_NR; k++)
 		json_object_set_new(kinds, fl_access_name(k), json_integer((json_int_t)s->accessors_by_kind[k]));
 	json_object_set_new(sum, "concurrent_by_kind", kinds);

@@ -124,6 +124,7 @@ const struct fl_jmember fl_json_trace[] = {
 	M(FL_J_BOOL, "vma_locks", struct fl_trace_info, vma_locks, false),
 	M(FL_J_BOOL, "fn_unresolved", struct fl_trace_info, fn_unresolved, false),
 	M(FL_J_STR_NULL, "probes", struct fl_trace_info, probes, false),
+	M(FL_J_BOOL, "sched_events", struct fl_trace_info, has_sched, false),
 	HAND("missing_events"),
 	{ NULL },
 };

@@ -71,6 +71,8 @@ json_t *fl_json_blocked(const struct fl_fork *f, const char *key);
  */
 int fl_jreport_fork_blocks(const char *path, size_t i, json_t *jf, struct fl_fork *f,
 			   struct fl_block **blocks);
+/* The summary's "fork_blocked": null when no trace has the scheduler events. */
+json_t *fl_json_offcpu_summary(const struct fl_summary *s);
 /* "UFFDIO_COPY" ..., or the waker's activity name */
 const char *fl_block_activity(const struct fl_block *b);
 

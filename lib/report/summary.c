@@ -122,6 +122,7 @@ void fl_summary_add_fork(struct fl_summary *s, const struct fl_fork *f)
 			s->extra_users_forks++;
 	}
 	s->window_total_ns += f->window_ns;
+	fl_offcpu_add(&s->offcpu, f);
 	if (f->fn_unresolved)
 		s->fn_unresolved = true;
 
@@ -241,6 +242,8 @@ int fl_summary_finish(struct fl_summary *s)
 	int b;
 
 	qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm);
+	if (fl_offcpu_finish(&s->offcpu))
+		s->oom = true;
 	if (s->nr_vma_waits)
 		pct_of(s->vma_waits, s->nr_vma_waits, &s->vma_wait);
 	if (!n)
@@ -294,5 +297,6 @@ void fl_summary_free(struct fl_summary *s)
 	free(s->vma_waits);
 	free(s->comms);
 	free(s->traces);
+	fl_offcpu_free(&s->offcpu);
 	memset(s, 0, sizeof(*s));
 }

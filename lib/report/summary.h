@@ -14,6 +14,7 @@
 
 #include "replay/fork.h"
 #include "replay/replay.h"
+#include "report/offcpu.h"
 #include "report/rank.h"
 
 struct fl_fork_point {
@@ -106,6 +107,8 @@ struct fl_summary {
 	struct fl_longest longest[FL_LONGEST];	/* by longest single wait */
 	bool has_dup_probe;
 	uint64_t dup_probe[2][2];	/* [only_user][locked] */
+	/* forks blocked inside their windows (offcpu.h) */
+	struct fl_offcpu_sum offcpu;
 	/* accumulation */
 	bool oom;			/* an allocation failed: some values are missing */
 	struct fl_fork_point *points;

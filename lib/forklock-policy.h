@@ -110,6 +110,10 @@ struct forklock_fork {
 	uint32_t mm_users_holders;	/* holders of oldmm besides its threads that the trace
 					 * names (mm_users > threads: a uffd ioctl, a /proc
 					 * reader, a tracer) */
+	/* the forking task off-CPU and not runnable inside the window
+	 * (sched_switch, sched_waking); -1: the trace has no scheduler events */
+	int64_t fork_blocked_ns;
+	uint32_t fork_blocks;		/* times it blocked */
 };
 
 enum forklock_decision {
@@ -129,6 +133,35 @@ struct forklock_verdict {
 	int32_t estimated;
 	const char *reason;		/* short, static; may be NULL */
 };
+
+/* A VMA's kind, from the mmap() that made it. */
+enum forklock_vma_kind {
+	FORKLOCK_VMA_UNKNOWN	= 0,	/* no recorded mmap() covers it */
+	FORKLOCK_VMA_ANON	= 1,	/* private anonymous: vma_is_anonymous() */
+	FORKLOCK_VMA_COW	= 2,	/* private file mapping: is_cow_mapping() (VM_MAYWRITE) */
+	FORKLOCK_VMA_SHARED	= 3,	/* MAP_SHARED, file or anonymous: neither */
+};
+
+/* One parent VMA a fork blocked before (the VMA whose copy came next). */
+struct forklock_vma {
+	uint32_t size;			/* sizeof(struct forklock_vma) of forklock */
+	int32_t kind;			/* enum forklock_vma_kind */
+	uint64_t start, end;
+	int32_t anon_vma;		/* has an anon_vma: 1, 0, -1 unknown (a MAP_SHARED VMA
+					 * never has one; the tracepoint tier knows no more) */
+};
+
+/*
+ * Optional, a second symbol of the plugin: would the rule lock this one
+ * VMA of the fork?  Fill @v->decision (FORKLOCK_LOCK, FORKLOCK_SKIP or
+ * FORKLOCK_UNDECIDED) and @v->reason; return 0, or -1 on a plugin error.
+ * forklock asks it for the VMAs a fork blocked on, where the fork's own
+ * decision does not settle them (a partial skip, or undecided), to count
+ * the blocked time the rule would have avoided.
+ */
+#define FORKLOCK_POLICY_VMA_SYMBOL	"forklock_policy_vma"
+int forklock_policy_vma(const struct forklock_fork *fork, const struct forklock_vma *vma,
+			struct forklock_verdict *v);
 
 struct forklock_policy {
 	uint32_t abi;			/* FORKLOCK_POLICY_ABI */

@@ -9,6 +9,14 @@ static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
 	return 0;
 }
 
+int forklock_policy_vma(const struct forklock_fork *fork, const struct forklock_vma *vma,
+			struct forklock_verdict *v)
+{
+	v->decision = FORKLOCK_LOCK;
+	v->reason = "every parent VMA is locked";
+	return 0;
+}
+
 static const struct forklock_policy policy = {
 	.abi = FORKLOCK_POLICY_ABI,
 	.name = "always-lock",

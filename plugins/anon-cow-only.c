@@ -35,6 +35,31 @@ static int decide(const struct forklock_fork *fork, struct forklock_verdict *v)
 	return 0;
 }
 
+/*
+ * One VMA: vma_is_anonymous() || is_cow_mapping() is locked.  Every
+ * private mapping is VM_MAYWRITE (copy-on-write) whatever its protection
+ * or its file's open mode; a MAP_SHARED one (file or shmem) is neither.
+ */
+int forklock_policy_vma(const struct forklock_fork *fork, const struct forklock_vma *vma,
+			struct forklock_verdict *v)
+{
+	switch (vma->kind) {
+	case FORKLOCK_VMA_ANON:
+	case FORKLOCK_VMA_COW:
+		v->decision = FORKLOCK_LOCK;
+		v->reason = "anonymous or copy-on-write";
+		break;
+	case FORKLOCK_VMA_SHARED:
+		v->decision = FORKLOCK_SKIP;
+		v->reason = "shared mapping";
+		break;
+	default:
+		v->decision = FORKLOCK_UNDECIDED;
+		v->reason = "VMA kind unknown";
+	}
+	return 0;
+}
+
 static const struct forklock_policy policy = {
 	.abi = FORKLOCK_POLICY_ABI,
 	.name = "anon-cow-only",

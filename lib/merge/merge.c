@@ -116,6 +116,22 @@ static int result_of(const char *path, json_t *root, const char *name,
 				      name, keys[k]);
 		*dst[k] = json_integer_value(x);
 	}
+	/* newer members: a report without them had none to count */
+	{
+		static const char *more[] = { "avoided_blocked_ns", "avoided_forks",
+					      "avoided_unknown_forks", "exposed_accessors" };
+		uint64_t *mdst[] = { &r->avoided_blocked_ns, &r->avoided_forks,
+				     &r->avoided_unknown_forks, &r->exposed_accessors };
+
+		for (k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+			json_t *x = json_object_get(p, more[k]);
+
+			if (x && (!json_is_integer(x) || json_integer_value(x) < 0))
+				return fl_err(FL_EXIT_FORMAT, "%s: policy %s: \"%s\" is not a "
+					      "count", path, name, more[k]);
+			*mdst[k] = x ? json_integer_value(x) : 0;
+		}
+	}
 	ev = json_object_get(p, "evidence");
 	for (k = 0; json_is_array(ev) && k < json_array_size(ev) && k < FL_EVIDENCE; k++) {
 		json_t *x = json_array_get(ev, k), *y;
@@ -151,6 +167,10 @@ static void add_result(struct fl_policy_result *m, const struct fl_policy_result
 	m->estimated_forks += r->estimated_forks;
 	m->unsafe_forks += r->unsafe_forks;
 	m->unknown_safety_forks += r->unknown_safety_forks;
+	m->avoided_blocked_ns += r->avoided_blocked_ns;
+	m->avoided_forks += r->avoided_forks;
+	m->avoided_unknown_forks += r->avoided_unknown_forks;
+	m->exposed_accessors += r->exposed_accessors;
 }
 
 /* a touched fork's decisions: counted from the forks, as judging counts them */

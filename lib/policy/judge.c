@@ -96,6 +96,8 @@ static void view_of(const struct fl_fork *f, struct forklock_fork *v)
 	v->src_map_count = source_of(f->src.map_count);
 	v->src_vmas_locked = source_of(f->src.vmas_locked);
 	v->mm_users_holders = f->nr_holders;
+	v->fork_blocked_ns = f->sched ? (int64_t)f->fork_blocked_ns : -1;
+	v->fork_blocks = f->nr_blocks;
 }
 
 static const struct fl_accessor *first_reacher(const struct fl_fork *f)
@@ -193,13 +195,32 @@ int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 			r->undecided_locks += f->vmas_locked;
 			break;
 		}
+		if (fl_policy_avoided(&set->v[i], f, &view, d))
+			return FL_EXIT_PLUGIN;
+		if (d->avoided_blocked_ns > 0) {
+			r->avoided_blocked_ns += (uint64_t)d->avoided_blocked_ns;
+			r->avoided_forks++;
+		} else if (d->avoided_blocked_ns < 0 && f->sched && f->nr_blocks) {
+			r->avoided_unknown_forks++;
+		}
+		if (d->exposed_accessors > 0)
+			r->exposed_accessors += (uint64_t)d->exposed_accessors;
+		/*
+		 * The fork waited for a VMA the rule skips: its waker held that
+		 * VMA inside the window, and without the lock would have raced
+		 * with the copy.  Unsafe, whatever the accessors showed.
+		 */
+		if (d->decision == FORKLOCK_SKIP && d->first_avoided >= 0 && !f->lost_events)
+			d->safety = FL_SAFETY_UNSAFE;
 		/* the verdict is over the forks it decided: an undecided one is not its risk */
 		if (d->decision == FORKLOCK_SKIP &&
 		    (d->safety == FL_SAFETY_UNSAFE || d->safety == FL_SAFETY_UNKNOWN)) {
 			bool unsafe = d->safety == FL_SAFETY_UNSAFE;
 			struct fl_evidence e;
+			int n = d->first_avoided >= 0 ? fl_policy_block_evidence(f, d, &e) :
+							evidence_of(f, &e);
 
-			fl_policy_evidence_keep(r, unsafe, &e, evidence_of(f, &e));
+			fl_policy_evidence_keep(r, unsafe, &e, n);
 			if (unsafe)
 				r->unsafe_forks++;
 			else

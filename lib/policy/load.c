@@ -76,6 +76,7 @@ int fl_policy_load_path(struct fl_policy_set *set, const char *path)
 	}
 	set->v = n;
 	set->v[set->nr].p = p;
+	*(void **)&set->v[set->nr].decide_vma = dlsym(dl, FORKLOCK_POLICY_VMA_SYMBOL);
 	set->v[set->nr].dl = dl;
 	set->v[set->nr].path = strdup(path);
 	set->nr++;

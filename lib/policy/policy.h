@@ -15,6 +15,9 @@
 
 struct fl_policy {
 	const struct forklock_policy *p;
+	/* the plugin's forklock_policy_vma(), or NULL */
+	int (*decide_vma)(const struct forklock_fork *fork, const struct forklock_vma *vma,
+			  struct forklock_verdict *v);
 	void *dl;
 	char *path;
 };
@@ -62,6 +65,11 @@ struct fl_decision {
 	bool estimated;
 	enum fl_safety safety;
 	const char *reason;
+	/* blocks on VMAs it skips (avoided.c); -1: not known (no scheduler
+	 * events, or a VMA the rule cannot say it skips) */
+	int64_t avoided_blocked_ns;
+	int32_t exposed_accessors;	/* tasks that reached a VMA it skips; -1 not known */
+	int32_t first_avoided;		/* the first block it avoided (f->blocks), -1 none */
 };
 
 #define FL_EVIDENCE 5
@@ -89,6 +97,10 @@ struct fl_policy_result {
 	uint64_t touched_locked_forks;
 	uint64_t touched_skipped_forks;
 	uint64_t touched_undecided_forks;
+	uint64_t avoided_blocked_ns;	/* blocked time on VMAs it skips (known forks) */
+	uint64_t avoided_forks;		/* forks with avoided_blocked_ns > 0 */
+	uint64_t avoided_unknown_forks;	/* forks with blocks whose VMA it may skip or not */
+	uint64_t exposed_accessors;	/* summed over forks */
 	int nr_evidence;
 	struct fl_evidence evidence[FL_EVIDENCE];
 };
@@ -100,6 +112,20 @@ struct fl_policy_result {
  */
 int fl_policy_judge(const struct fl_policy_set *set, const struct fl_fork *f,
 		    struct fl_decision *out, struct fl_policy_result *res);
+
+/*
+ * The blocked time @pol's decision @d would have avoided on @f and the
+ * tasks it would have exposed (avoided.c).  Returns 0 or FL_EXIT_PLUGIN.
+ */
+int fl_policy_avoided(const struct fl_policy *pol, const struct fl_fork *f,
+		      const struct forklock_fork *view, struct fl_decision *d);
+/*
+ * The evidence of an avoided block: its waker held the VMA the rule skips
+ * while the fork waited for it.  Returns 1 (filled) or 0 (no such block).
+ */
+struct fl_evidence;
+int fl_policy_block_evidence(const struct fl_fork *f, const struct fl_decision *d,
+			     struct fl_evidence *e);
 
 enum fl_verdict fl_policy_verdict(const struct fl_policy_result *r);
 /* The verdict as outputs show it: "safe", ..., or "n/a (undecided N)". */

@@ -402,6 +402,8 @@ int fl_jreport_decisions(const char *path, size_t i, json_t *jf, const struct fl
 		if (get_enum(&w, x, "safety", 4, safety_name, FL_SAFETY_NA, &k))
 			return FL_EXIT_FORMAT;
 		d[p].safety = k;
+		INT(x, "avoided_blocked_ns", -1, true, d[p].avoided_blocked_ns);
+		INT(x, "exposed_accessors", -1, true, d[p].exposed_accessors);
 	}
 	return 0;
 }

@@ -178,9 +178,11 @@ static json_t *decisions_of(const struct fl_policy_set *set, const struct fl_dec
 	pol = json_object();
 	for (p = 0; p < set->nr; p++)
 		json_object_set_new(pol, set->v[p].p->name, json_pack(
-			"{s:s,s:I,s:b,s:s}", "decision", fl_decision_name(d[p].decision),
+			"{s:s,s:I,s:b,s:s,s:o,s:o}", "decision", fl_decision_name(d[p].decision),
 			"skipped_locks", (json_int_t)d[p].skipped_locks,
-			"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety)));
+			"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety),
+			"avoided_blocked_ns", int_or_null(d[p].avoided_blocked_ns),
+			"exposed_accessors", int_or_null(d[p].exposed_accessors)));
 	return pol;
 }
 
@@ -355,6 +357,11 @@ static json_t *policies_obj(const struct fl_report *rep)
 		json_object_set_new(p, "unsafe_forks", json_integer((json_int_t)r->unsafe_forks));
 		json_object_set_new(p, "unknown_safety_forks",
 				    json_integer((json_int_t)r->unknown_safety_forks));
+		json_object_set_new(p, "avoided_blocked_ns", json_integer((json_int_t)r->avoided_blocked_ns));
+		json_object_set_new(p, "avoided_forks", json_integer((json_int_t)r->avoided_forks));
+		json_object_set_new(p, "avoided_unknown_forks",
+				    json_integer((json_int_t)r->avoided_unknown_forks));
+		json_object_set_new(p, "exposed_accessors", json_integer((json_int_t)r->exposed_accessors));
 		json_object_set_new(p, "verdict", json_string(fl_verdict_name(fl_policy_verdict(r))));
 		json_object_set_new(p, "decided_forks",
 				    json_integer((json_int_t)(r->skipped_forks + r->locked_forks)));

@@ -264,7 +264,9 @@ POLICY_RESULT = {"summary": "a rule", "plugin": "./my-rule.so", "forks": 1, "ski
                  "locked_forks": 0, "undecided_forks": 0, "skipped_locks": 24,
                  "undecided_locks": 0, "estimated_forks": 0, "saved_ns_estimate": 720,
                  "saved_share_of_window": 0.015, "unsafe_forks": 0,
-                 "unknown_safety_forks": 0, "verdict": "safe", "decided_forks": 1,
+                 "unknown_safety_forks": 0, "avoided_blocked_ns": 0, "avoided_forks": 0,
+                 "avoided_unknown_forks": 0, "exposed_accessors": 0, "verdict": "safe",
+                 "decided_forks": 1,
                  "touched_forks": {"locked": 0, "skipped": 0, "undecided": 0}, "evidence": []}
 
 

@@ -63,6 +63,49 @@ class Blocked(LiveTest):
         self.assertEqual(truth["monitor_tgid"], truth["tgid"])
         self.check_copy_forks(truth, forks, truth["tgid"], True)
 
+    def check_policies(self, truth, rep, forks):
+        """never-lock avoids every block on the registered VMA and exposes
+        the monitor; anon-cow-only locks that VMA (anonymous): nothing
+        avoided; anon-vma-only cannot tell (no anon_vma in the trace)."""
+        avoided = 0
+        for child, copy in zip(truth["children"], truth["fork_copy"]):
+            f = forks[child]
+            pol = f["policies"]
+            on_vma = sum(b["ns"] for b in f["fork_blocks"]
+                         if b["vma_start"] == truth["uffd_start"])
+            nl, acow, avo = pol["never-lock"], pol["anon-cow-only"], pol["anon-vma-only"]
+            self.assertEqual(nl["decision"], "skip")
+            self.assertEqual(acow["avoided_blocked_ns"], 0, "anon-cow-only locks the anon VMA")
+            self.assertEqual(acow["exposed_accessors"], 0)
+            if copy < 0:
+                self.assertEqual((nl["avoided_blocked_ns"], nl["exposed_accessors"]), (0, 0))
+                self.assertEqual(avo["avoided_blocked_ns"], 0)
+                continue
+            self.assertEqual(nl["avoided_blocked_ns"], f["fork_blocked_ns"])
+            self.assertEqual(nl["avoided_blocked_ns"], on_vma)
+            self.assertEqual(nl["exposed_accessors"], 1, "the monitor reached the VMA")
+            self.assertEqual(nl["safety"], "unsafe")
+            self.assertEqual(avo["decision"], "undecided")
+            self.assertIsNone(avo["avoided_blocked_ns"])
+            avoided += on_vma
+        p = rep["policies"]
+        # the recording's other forks (the recorder's shell, if any) never blocked on it
+        self.assertGreaterEqual(p["never-lock"]["avoided_blocked_ns"], avoided)
+        self.assertEqual(p["never-lock"]["verdict"], "unsafe")
+        ev = p["never-lock"]["evidence"][0]
+        self.assertEqual((ev["pid"], ev["comm"], ev["kind"]),
+                         (truth["monitor_pid"], truth["monitor_comm"], "uffd_ioctl"))
+        self.assertEqual(p["anon-cow-only"]["avoided_blocked_ns"], 0)
+        self.assertGreaterEqual(p["anon-vma-only"]["avoided_unknown_forks"], ROUNDS)
+
+    def test_policies_monitor_process(self):
+        truth, rep, forks = self.copy_forks("process")
+        self.check_policies(truth, rep, forks)
+
+    def test_policies_monitor_thread(self):
+        truth, rep, forks = self.copy_forks("thread")
+        self.check_policies(truth, rep, forks)
+
     def test_storm_never_blocked(self):
         F = 40
         _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", 100))

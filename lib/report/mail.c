@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/blocked-out.h"
 #include "report/mail.h"
 #include "shell.h"
 
@@ -477,6 +478,7 @@ static int mail_end(void *ctx, const struct fl_report *rep)
 	mail_traces(out, rep->s);
 	mail_summary(out, rep->s);
 	mail_policies(out, rep);
+	fl_mail_blocked(out, rep);
 	mail_tables(out, rep->s, c->opts.top);
 	mail_produced_by(out, rep->s);
 	free(c);

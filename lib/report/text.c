@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/blocked-out.h"
 #include "report/render.h"
 
 #define FL_TEXT_COLUMNS 100
@@ -312,8 +313,10 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			fprintf(out, "  %-20s%10llu\n", fl_access_name(k),
 				(unsigned long long)s->accessors_by_kind[k]);
 
+	fl_text_blocked(out, rep);
 	kprobe_sections(out, s);
 	policies(out, rep);
+	fl_text_avoided(out, rep);
 	if (s->nr_comms && c->opts.top > 0) {
 		fprintf(out, "\ntop forking commands     forks  VMAs/fork  window/fork\n");
 		for (i = 0; i < s->nr_comms && i < c->opts.top; i++) {

@@ -3,9 +3,10 @@
 """Forks that wait on a VMA lock (issue 13), recorded on this kernel: the
 forking task off-CPU inside its window (sched_switch, sched_waking), who woke
 it, and the VMA it waited on, against forklock-workload's ground truth."""
+import json
 import subprocess
 
-from fltest import LiveTest, main
+from fltest import FORKLOCK, LiveTest, main
 
 ROUNDS = 3
 MIB = 64
@@ -26,18 +27,28 @@ class Blocked(LiveTest):
             what = "fork of child %d (copy %d)" % (child, copy)
             self.assertIsInstance(f["fork_preempted_ns"], int, what)
             if copy < 0:
-                # no copy in flight: never blocked
-                self.assertEqual(f["fork_blocks"], [], what)
-                self.assertEqual(f["fork_blocked_ns"], 0, what)
+                # no copy in flight: never blocked by the workload.  (On a
+                # shared host another task, a /proc reader say, may hold one
+                # of its VMAs: that block is charged to it, not to the monitor.)
+                for b in f["fork_blocks"]:
+                    self.assertNotEqual(b["vma_start"], truth["uffd_start"], what)
+                    self.assertTrue(b["waker"] is None or
+                                    b["waker"]["tgid"] not in (truth["tgid"],
+                                                               truth["monitor_tgid"]), what)
+                if not f["fork_blocks"]:
+                    self.assertEqual(f["fork_blocked_ns"], 0, what)
                 continue
             on_vma = [b for b in f["fork_blocks"]
                       if (b["vma_start"], b["vma_end"]) == (truth["uffd_start"], truth["uffd_end"])]
             self.assertEqual(len(on_vma), 1, "%s: one block on the registered VMA: %r"
                              % (what, f["fork_blocks"]))
             b = on_vma[0]
-            self.assertGreaterEqual(b["ns"], 0.8 * f["window_ns"],
-                                    "%s: blocked %d of a %d ns window" % (what, b["ns"],
-                                                                          f["window_ns"]))
+            # >= 80% of the window; a busy host's CPU wait after the wakeup
+            # is preempted (runnable) time, reported apart, not the lock's
+            self.assertGreaterEqual(b["ns"], 0.8 * (f["window_ns"] - f["fork_preempted_ns"]),
+                                    "%s: blocked %d of a %d ns window (%d preempted): %r"
+                                    % (what, b["ns"], f["window_ns"], f["fork_preempted_ns"],
+                                       f["fork_blocks"]))
             self.assertGreaterEqual(f["fork_blocked_ns"], b["ns"], what)
             self.assertLessEqual(f["fork_blocked_ns"] + f["fork_preempted_ns"],
                                  f["window_ns"], what)
@@ -110,14 +121,54 @@ class Blocked(LiveTest):
         truth, rep, forks = self.copy_forks("thread")
         self.check_policies(truth, rep, forks)
 
+    def test_mail_and_merge(self):
+        """The mail's "Blocked" section says what the JSON says; a merge of
+        the JSON report keeps the blocks, the summary and the policies'
+        avoided time."""
+        truth, rep, forks = self.copy_forks("process")
+        fb = rep["summary"]["fork_blocked"]
+        self.assertGreaterEqual(fb["forks_blocked"], ROUNDS)
+        p = subprocess.run([FORKLOCK, "report", "--format", "mail", self.path("t.dat")],
+                           capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for line in p.stdout.splitlines():
+            self.assertLessEqual(len(line), 72, line)
+            self.assertTrue(line.isascii(), line)
+        text = " ".join(p.stdout.split())
+        self.assertIn("Blocked: %d of %d forks blocked inside their window"
+                      % (fb["forks_blocked"], fb["forks"]), text)
+        self.assertIn("behind uffd_ioctl: %d blocks" % fb["by_waker"]["uffd_ioctl"]["blocks"],
+                      text)
+        self.assertIn("on anon VMA of 64.0 MiB: %d forks" % ROUNDS, text)
+        with open(self.path("r.json"), "w") as f:
+            f.write(subprocess.run([FORKLOCK, "report", "--format", "json", "--forks",
+                                    self.path("t.dat")], capture_output=True, text=True,
+                                   timeout=600).stdout)
+        m = subprocess.run([FORKLOCK, "merge", "--format", "json", "--forks", self.path("r.json")],
+                           capture_output=True, text=True, timeout=600)
+        self.assertEqual(m.returncode, 0, m.stderr)
+        mj = json.loads(m.stdout)
+        self.assertEqual(mj["summary"]["fork_blocked"], fb)
+        self.assertEqual([f["fork_blocks"] for f in mj["forks"]],
+                         [f["fork_blocks"] for f in rep["forks"]])
+        for name in ("never-lock", "anon-cow-only", "anon-vma-only"):
+            for k in ("avoided_blocked_ns", "avoided_forks", "avoided_unknown_forks",
+                      "exposed_accessors"):
+                self.assertEqual(mj["policies"][name][k], rep["policies"][name][k], (name, k))
+
     def test_storm_never_blocked(self):
         F = 40
         _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", 100))
         forks = self.forks_of(self.report_json("t.dat"), truth["tgid"])
         self.assertEqual(len(forks), F)
         for f in forks:
-            self.assertEqual(f["fork_blocks"], [])
-            self.assertEqual(f["fork_blocked_ns"], 0)
+            # nothing of the storm holds one of its VMAs; on a shared host a
+            # task outside it may (kdamond, a /proc reader): charged to that one
+            for b in f["fork_blocks"]:
+                self.assertTrue(b["waker"] is None or b["waker"]["tgid"] != truth["tgid"], b)
+                self.assertNotEqual(b["waker"] and b["waker"]["activity"], "sibling_fault", b)
+            if not f["fork_blocks"]:
+                self.assertEqual(f["fork_blocked_ns"], 0)
             # preempted time is reported apart and fits the window
             self.assertGreaterEqual(f["fork_preempted_ns"], 0)
             self.assertLessEqual(f["fork_preempted_ns"], f["window_ns"])
@@ -133,8 +184,10 @@ class Blocked(LiveTest):
                 # the only toucher of this mm is the faulting sibling, and
                 # the file mapping is its only VMA that faults
                 if b["waker"] and b["waker"]["pid"] == truth["sibling_tid"]:
-                    self.assertEqual(b["waker"]["comm"], truth["sibling_comm"])
+                    # its prctl(PR_SET_NAME) shows once the scheduler saw it
+                    self.assertIn(b["waker"]["comm"], (truth["sibling_comm"], truth["comm"]))
                     self.assertEqual(b["waker"]["same_mm"], True)
+                    self.assertEqual(b["waker"]["activity"], "sibling_fault")
                 if b["vma_start"] == truth["file_start"]:
                     self.assertEqual(b["vma_end"], truth["file_end"])
                     self.assertEqual(b["vma_kind"], "cow")

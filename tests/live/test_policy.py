@@ -25,9 +25,16 @@ class Policies(LiveTest):
         self.assertEqual(len(forks), F)
         for f in forks:
             self.assertEqual(f["concurrent"], [])
-            self.assertEqual(policy(f, "single-user"),
-                             {"decision": "skip", "skipped_locks": truth["vmas"],
-                              "estimated": False, "safety": "safe"})
+            su = dict(policy(f, "single-user"))
+            # the blocked time it would avoid: the fork's blocks on VMAs (none
+            # by the storm itself; its locks are all skipped)
+            avoided = su.pop("avoided_blocked_ns")
+            self.assertEqual(avoided, sum(b["ns"] for b in f["fork_blocks"] if b["vma_end"]))
+            self.assertEqual(su.pop("exposed_accessors"),
+                             len({b["waker"]["pid"] for b in f["fork_blocks"]
+                                  if b["vma_end"] and b["waker"]}))
+            self.assertEqual(su, {"decision": "skip", "skipped_locks": truth["vmas"],
+                                  "estimated": False, "safety": "safe"})
             self.assertEqual(policy(f, "always-lock")["decision"], "lock")
             self.assertEqual(policy(f, "always-lock")["skipped_locks"], 0)
             # tracepoints cannot see mm_count: undecided, not guessed

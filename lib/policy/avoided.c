@@ -10,7 +10,8 @@
  * when it skips every lock; otherwise the plugin's forklock_policy_vma()
  * says, if it has one, else it is not known.  A block no copied VMA
  * followed (after the last one) was not a wait for a VMA lock: never
- * avoided.  The tracepoint tier cannot tell a wait for the VMA lock from
+ * avoided; in a trace without ma_write (--light) where a block was is
+ * not known, nor what it saved.  The tracepoint tier cannot tell a wait for the VMA lock from
  * another wait at the same place (memory, say): it counts the block.
  */
 #include <string.h>
@@ -81,7 +82,11 @@ int fl_policy_avoided(const struct fl_policy *pol, const struct fl_fork *f,
 		const struct fl_block *b = &f->blocks[i];
 		int s;
 
-		if (!b->vma_end)
+		if (b->placed < 0) {
+			unknown = true;	/* no ma_write in the trace: where it was is unknown */
+			continue;
+		}
+		if (!b->placed)
 			continue;	/* after the last VMA: not a VMA lock */
 		s = vma_skipped(pol, f, view, d, b);
 		if (s == -2)

@@ -170,6 +170,9 @@ struct fl_block {
 	int8_t waker_same_mm;		/* the waker shares oldmm: 1, 0, -1 unknown */
 	int8_t uffd_on_oldmm;		/* FL_WAKE_UFFD_IOCTL into oldmm: 1, 0, -1 unknown */
 	char waker_comm[16];
+	/* a mas_store followed (vma_start/vma_end): 1; the window ended
+	 * without one: 0; -1 the trace has no ma_write (--light) */
+	int8_t placed;
 };
 
 struct fl_fork {

@@ -52,6 +52,7 @@ static struct fl_block *block_add(struct replay *rp, struct fork_rec *rec)
 	b->uffd_on_oldmm = -1;
 	b->vma_kind = FL_VMA_UNKNOWN;
 	b->activity = FL_WAKE_UNSEEN;
+	b->placed = rp->dec.ids[FL_EV_MA_WRITE] >= 0 && !rp->light ? 0 : -1;
 	return b;
 }
 
@@ -74,8 +75,11 @@ void offcpu_switch_out(struct replay *rp, struct task *t, int64_t state, uint64_
 
 		t->off_block = (int)rec->f.nr_blocks - 1;
 		if (t->early_wake) {
+			int8_t placed = b->placed;
+
 			/* woken already: blocked until it runs, behind that waker */
 			*b = t->early;
+			b->placed = placed;
 			t->off_woken = true;
 			t->off_wake_ts = 0;
 		}
@@ -197,5 +201,6 @@ void offcpu_vma(struct replay *rp, struct task *t, uint64_t index, uint64_t last
 		b->vma_start = index;
 		b->vma_end = last + 1;
 		b->vma_kind = kind;
+		b->placed = 1;
 	}
 }

@@ -161,6 +161,7 @@ struct replay {
 	struct task *exited[FL_EXITED];
 	int exited_next;
 	bool have_exit, have_uffd;	/* events the model relies on are in the trace */
+	bool light;			/* recorded with --light: no ma_write events */
 	bool have_madvise;		/* madvise DONTFORK/DOFORK recorded (dontcopy.c) */
 	bool lost_seen;			/* events were lost so far */
 	uint64_t page_size;

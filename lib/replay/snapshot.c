@@ -117,6 +117,9 @@ void snapshot_print(struct replay *rp, int pid, const char *line)
 		v = fl_snapline_value(rest, "probes");
 		if (v && *v != '-')
 			copy_word(info->probes, sizeof(info->probes), v);
+		/* --light: ma_write was not enabled (its format may be stored) */
+		if (fl_snapline_num(rest, "light", 0) == 1)
+			rp->light = true;
 		break;
 	case FL_SNAP_RECORD:
 		v = fl_snapline_value(rest, "argv");

@@ -4,7 +4,7 @@
  * read back: "fork_blocked_ns", "fork_preempted_ns" and "fork_blocks" (null
  * where the trace has no scheduler events), each block
  *
- *	{"ts_ns", "ns", "vma_start", "vma_end", "vma_kind",
+ *	{"ts_ns", "ns", "vma_placed", "vma_start", "vma_end", "vma_kind",
  *	 "waker": {"pid", "tgid", "comm", "same_mm", "activity", "uffd_on_oldmm"}}
  *
  * with vma_start/vma_end null where no mas_store followed the block, and
@@ -52,10 +52,10 @@ static json_t *block_obj(const struct fl_block *b)
 			"comm", fl_json_str(comm), "same_mm", tri(b->waker_same_mm),
 			"activity", fl_block_activity(b), "uffd_on_oldmm", tri(b->uffd_on_oldmm));
 	}
-	return json_pack("{s:I,s:I,s:o,s:o,s:s,s:o}", "ts_ns", (json_int_t)b->ts,
-		"ns", (json_int_t)b->ns,
-		"vma_start", int_or_null((long long)b->vma_start, b->vma_end),
-		"vma_end", int_or_null((long long)b->vma_end, b->vma_end),
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:s,s:o}", "ts_ns", (json_int_t)b->ts,
+		"ns", (json_int_t)b->ns, "vma_placed", tri(b->placed),
+		"vma_start", int_or_null((long long)b->vma_start, b->placed > 0),
+		"vma_end", int_or_null((long long)b->vma_end, b->placed > 0),
 		"vma_kind", fl_vma_kind_name(b->vma_kind), "waker", waker);
 }
 
@@ -140,6 +140,10 @@ static int block_of(const char *path, size_t i, json_t *o, struct fl_block *b)
 	    !get_u64(o, "vma_start", true, &b->vma_start, NULL) ||
 	    !get_u64(o, "vma_end", true, &b->vma_end, NULL))
 		return bad_block(path, i, "a block of \"fork_blocks\" lacks ts_ns, ns, vma_start or vma_end");
+	if (tri_of(json_object_get(o, "vma_placed"), &b->placed))
+		return bad_block(path, i, "a block's \"vma_placed\" is not a boolean or null");
+	if (!json_object_get(o, "vma_placed"))
+		b->placed = b->vma_end ? 1 : 0;	/* a report before the member */
 	x = json_object_get(o, "vma_kind");
 	for (k = 0; k < FL_VMA_KIND_NR; k++)
 		if (json_is_string(x) && !strcmp(json_string_value(x), fl_vma_kind_name(k)))

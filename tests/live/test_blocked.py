@@ -156,6 +156,23 @@ class Blocked(LiveTest):
                       "exposed_accessors"):
                 self.assertEqual(mj["policies"][name][k], rep["policies"][name][k], (name, k))
 
+    def test_light_keeps_the_blocks(self):
+        """record --tier bpf --light drops ma_write: the blocks and their
+        wakers stay, where they were is not known, nor what a skip saves."""
+        _, truth, p = self.record(self.workload("uffd-copy", "--rounds", 1, "--mib", MIB),
+                                  args=("--tier", "bpf", "--light"), check=False)
+        if p.returncode != 0:
+            self.skipTest("no bpf tier here: " + p.stderr.strip().splitlines()[-1])
+        forks = {f["child_pid"]: f for f in self.forks_of(self.report_json("t.dat"),
+                                                          truth["tgid"])}
+        f = forks[truth["children"][1]]
+        mine = [b for b in f["fork_blocks"] if b["waker"] and
+                b["waker"]["pid"] == truth["monitor_pid"]]
+        self.assertEqual(len(mine), 1, f["fork_blocks"])
+        self.assertEqual(mine[0]["waker"]["activity"], "UFFDIO_COPY")
+        self.assertIsNone(mine[0]["vma_placed"])
+        self.assertIsNone(f["policies"]["never-lock"]["avoided_blocked_ns"])
+
     def test_storm_never_blocked(self):
         F = 40
         _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", 100))

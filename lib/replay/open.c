@@ -35,22 +35,81 @@ static void kernel_from_uname(struct fl_trace_info *info, const char *uname)
 		snprintf(info->kernel, sizeof(info->kernel), "%s", rel);
 }
 
+static const char *kind_of(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * The input, opened without blocking (a FIFO with no writer would hang
+ * open() and every read) and refused unless it is a regular file: the
+ * checker walks it by offsets, and libtracecmd maps it.
+ */
+static int open_input(const char *path)
+{
+	struct stat st;
+	int fd, flags;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -fl_err(FL_EXIT_INPUT, "%s is %s, not a trace.dat", path, kind_of(st.st_mode));
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+}
+
+/*
+ * libtracecmd's open of the file the checker looked at (not of @path
+ * again: it may have been replaced since).  It gets a copy of @fd, and
+ * closes it on its own failure only sometimes: closed here if it did not.
+ */
+static struct tracecmd_input *open_checked(int fd)
+{
+	struct tracecmd_input *handle;
+	int copy;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (copy < 0)
+		return NULL;
+	handle = tracecmd_open_fd(copy, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!handle && fcntl(copy, F_GETFD) >= 0)
+		close(copy);
+	return handle;
+}
+
 int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info)
 {
 	struct fl_tdcheck check;
 	enum fl_tdcheck_result pr;
-	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_input(path);
 	if (fd < 0)
-		return fl_err(FL_EXIT_INPUT, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return fl_err(FL_EXIT_INPUT, "%s is a directory, not a trace.dat", path);
-	}
+		return -fd;
 	pr = fl_tdcheck_file(fd, &check);
-	close(fd);
+	if (pr != FL_TDCHECK_OK)
+		close(fd);
 	switch (pr) {
 	case FL_TDCHECK_OK:
 		break;
@@ -72,7 +131,8 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 	info->lost_events_cpustat = check.overrun;
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
-	*handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	*handle = open_checked(fd);
+	close(fd);
 	if (!*handle)
 		return fl_err(check.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
 			      "%s: libtracecmd cannot read it (corrupt%s)", path,

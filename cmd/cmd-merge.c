@@ -80,6 +80,9 @@ int cmd_merge(int argc, char **argv)
 	cmd_set_cmdline(argc, argv);
 
 	/* every report must be usable before anything is printed */
+	ret = cmd_inputs_distinct(argv + optind, argc - optind);
+	if (ret)
+		return ret;
 	ret = fl_merge_check(&m, argv + optind, argc - optind);
 	if (ret)
 		goto out;

@@ -160,6 +160,9 @@ int cmd_report(int argc, char **argv)
 	cmd_set_cmdline(argc, argv);
 
 	/* every input and plugin must be usable before anything is printed */
+	ret = cmd_inputs_distinct(files, -1);
+	if (ret)
+		goto out;
 	for (i = 0; files[i] && !list; i++) {
 		ret = fl_replay_check(files[i]);
 		if (ret)

@@ -55,6 +55,13 @@ int cmd_close_output(FILE *f, int written);
 /* A half-written output removed: only a regular file (never /dev/full, a FIFO). */
 void cmd_remove_partial(const char *path);
 
+/*
+ * Inputs that are to be summed (report's traces, merge's reports): the same
+ * file named twice (by any path: same device and inode) would count twice,
+ * so it is refused with FL_EXIT_USAGE.  @n < 0: @files ends with NULL.
+ */
+int cmd_inputs_distinct(char **files, int n);
+
 /* This command line, for the mail output's "Produced by". */
 void cmd_set_cmdline(int argc, char **argv);
 

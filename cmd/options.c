@@ -91,6 +91,25 @@ int cmd_stdout_done(int ret)
 	return cmd_output_failed("standard output");
 }
 
+int cmd_inputs_distinct(char **files, int n)
+{
+	struct stat a, b;
+	int i, j;
+
+	if (n < 0)
+		for (n = 0; files[n]; n++)
+			;
+	for (i = 1; i < n; i++) {
+		if (stat(files[i], &a) < 0)
+			continue;	/* its own open says why */
+		for (j = 0; j < i; j++)
+			if (stat(files[j], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				return fl_err(FL_EXIT_USAGE, "%s and %s are the same file: it would "
+					      "be counted twice", files[j], files[i]);
+	}
+	return 0;
+}
+
 void cmd_set_cmdline(int argc, char **argv)
 {
 	char *cmdline = fl_shell_join("forklock", argc, argv);

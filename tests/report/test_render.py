@@ -464,9 +464,13 @@ class Merge(Golden):
         self.assertEqual(p.stderr, "forklock merge: error: kp.json: fork 0: its 2 timed VMA lock "
                          "waits are not in the report, one by one: their percentiles cannot be "
                          "summed again\n")
-        m = json.loads(run("merge", "--format", "json", "--forks", "kpw.json", "kpw.json",
+        # the same file twice is refused (it would count twice): a copy of each
+        shutil.copyfile(os.path.join(tmp, "kp.dat"), os.path.join(tmp, "kp2.dat"))
+        with open(os.path.join(tmp, "kpw2.json"), "w") as f:
+            f.write(run("report", "--format", "json", "--forks", "kp2.dat", tc=self).stdout)
+        m = json.loads(run("merge", "--format", "json", "--forks", "kpw.json", "kpw2.json",
                            tc=self).stdout)
-        both = json.loads(run("report", "--format", "json", "--forks", "kp.dat", "kp.dat",
+        both = json.loads(run("report", "--format", "json", "--forks", "kp.dat", "kp2.dat",
                               tc=self).stdout)
         for k in both:
             self.assertEqual(m[k], both[k], k)

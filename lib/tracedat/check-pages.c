@@ -2,11 +2,16 @@
 /*
  * The ring-buffer pages of a version 6 trace.dat's CPU data, as the
  * checker (check.c) walks them: every page as libtraceevent's kbuffer will,
- * and every event at least as long as its format's fixed fields.
+ * and every event at least as long as its format's fixed fields.  Pages a
+ * recorder never writes are corruption too, as libtracecmd would read them
+ * without a word: a zeroed page (or a hole of a sparse file), a page whose
+ * timestamp is before its CPU's previous page's (pages swapped or moved),
+ * and the same page twice (in one CPU's data or in two).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tracedat/bytes.h"
@@ -127,6 +132,95 @@ past:
 }
 
 
+/* A page's contents, as one number: equal pages hash equal. */
+static uint64_t page_hash(const uint8_t *page, uint32_t page_size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL, w;
+	uint32_t i;
+
+	for (i = 0; i < page_size; i += 8) {
+		memcpy(&w, page + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/*
+ * What a recorder never writes: a zeroed page, a page older than the one
+ * before it on its CPU.  Non-empty pages are remembered by their hash, for
+ * td_check_seen().
+ */
+static int check_order(struct td_walk *c, int cpu, const uint8_t *page, uint64_t at, bool first)
+{
+	uint64_t ts = fl_get_u64(page, c->cur.swap);
+	uint64_t commit = fl_get_long(page + 8, c->p->long_size, c->cur.swap);
+	struct td_page_seen *n;
+
+	if (!ts && !commit)
+		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " is zeroed (overwritten, "
+			       "or a hole in a sparse file)", cpu, at);
+	if (!first && ts < c->last_ts)
+		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " is older than the page "
+			       "before it (timestamp %" PRIu64 " after %" PRIu64 "): pages out of "
+			       "order", cpu, at, ts, c->last_ts);
+	c->last_ts = ts;
+	if (!(commit & TRACEDAT_RB_COMMIT_MASK))
+		return 0;
+	if (c->nr_seen == c->cap_seen) {
+		size_t cap = c->cap_seen ? c->cap_seen * 2 : 1024;
+
+		n = realloc(c->seen, cap * sizeof(*n));
+		if (!n)
+			return td_nomem(c);
+		c->seen = n;
+		c->cap_seen = cap;
+	}
+	c->seen[c->nr_seen++] = (struct td_page_seen){ page_hash(page, c->p->page_size), at };
+	return 0;
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct td_page_seen *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Two pages alike (by hash, then byte for byte): one was copied over another. */
+int td_check_seen(struct td_walk *c)
+{
+	uint32_t page_size = c->p->page_size;
+	uint8_t *a = NULL, *b = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (c->nr_seen > 1)
+		qsort(c->seen, c->nr_seen, sizeof(*c->seen), cmp_seen);
+	for (i = 1; !ret && i < c->nr_seen; i++) {
+		if (c->seen[i].hash != c->seen[i - 1].hash)
+			continue;
+		if (!a && (!(a = malloc(page_size)) || !(b = malloc(page_size)))) {
+			ret = td_nomem(c);
+			break;
+		}
+		if (pread(c->cur.fd, a, page_size, (off_t)c->seen[i - 1].at) != (ssize_t)page_size ||
+		    pread(c->cur.fd, b, page_size, (off_t)c->seen[i].at) != (ssize_t)page_size) {
+			snprintf(c->p->why, sizeof(c->p->why), "cannot read the CPU data again");
+			ret = -1;
+		} else if (!memcmp(a, b, page_size)) {
+			ret = td_corrupt(c, "the page at offset %" PRIu64 " is the page at offset %"
+				      PRIu64 " again: a page copied over another", c->seen[i].at,
+				      c->seen[i - 1].at);
+		}
+	}
+	free(a);
+	free(b);
+	return ret;
+}
+
 /* Every page of one CPU's data, read in chunks of whole pages. */
 int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
 {
@@ -151,8 +245,11 @@ int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
 			ret = -1;
 			break;
 		}
-		for (i = 0; !ret && i < n; i += page_size)
-			ret = check_page(c, cpu, buf + i, off + done + i);
+		for (i = 0; !ret && i < n; i += page_size) {
+			ret = check_order(c, cpu, buf + i, off + done + i, done + i == 0);
+			if (!ret)
+				ret = check_page(c, cpu, buf + i, off + done + i);
+		}
 		done += n;
 	}
 	free(buf);

@@ -170,6 +170,55 @@ static int try_open(struct td_walk *c)
 			       c->p->why, sizeof(c->p->why));
 }
 
+static int cmp_by_offset(const void *a, const void *b, void *offs)
+{
+	uint64_t x = ((uint64_t *)offs)[*(const int *)a], y = ((uint64_t *)offs)[*(const int *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every CPU's data after the headers (the cursor is at their end) and
+ * apart from every other CPU's: data read twice would count twice.
+ */
+static int check_ranges(struct td_walk *c, uint64_t *offs, const uint64_t *sizes)
+{
+	int *order, n = 0, i, a, b, ret = 0;
+
+	order = malloc((c->p->nr_cpus + 1) * sizeof(*order));
+	if (!order)
+		return td_nomem(c);
+	for (i = 0; i < c->p->nr_cpus; i++) {
+		if (!sizes[i])
+			continue;
+		if (offs[i] < c->cur.pos) {
+			free(order);
+			return td_corrupt(c, "CPU %d data (offset %" PRIu64 ", %" PRIu64 " bytes) starts "
+				       "inside the file's headers, which end at %" PRIu64, i, offs[i],
+				       sizes[i], c->cur.pos);
+		}
+		order[n++] = i;
+	}
+	qsort_r(order, n, sizeof(*order), cmp_by_offset, offs);
+	for (i = 1; i < n && !ret; i++) {
+		a = order[i - 1];
+		b = order[i];
+		if (offs[a] + sizes[a] > offs[b]) {
+			if (a > b) {
+				int t = a;
+
+				a = b;
+				b = t;
+			}
+			ret = td_corrupt(c, "CPU %d data (offset %" PRIu64 ", %" PRIu64 " bytes) overlaps "
+				      "CPU %d data (offset %" PRIu64 ", %" PRIu64 " bytes)", b, offs[b],
+				      sizes[b], a, offs[a], sizes[a]);
+		}
+	}
+	free(order);
+	return ret;
+}
+
 static int walk_v6(struct td_walk *c)
 {
 	uint64_t size64, off, *offs = NULL, *sizes = NULL;
@@ -265,6 +314,9 @@ static int walk_v6(struct td_walk *c)
 	if (c->has_clock && (fl_cursor_u64(&c->cur, &size64, "trace clock size") < 0 ||
 			     fl_cursor_skip(&c->cur, size64, "trace clock") < 0))
 		goto out;
+	if ((ret = check_ranges(c, offs, sizes)) < 0)
+		goto out;
+	ret = -1;
 	if (c->header_only || (c->st && was_checked(c->st))) {
 		ret = 0;
 		goto out;
@@ -279,6 +331,8 @@ static int walk_v6(struct td_walk *c)
 		if (sizes[cpu] && (ret = td_check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
 			goto out;
 	}
+	if ((ret = td_check_seen(c)) < 0)
+		goto out;
 	if ((ret = try_open(c)) < 0 || (ret = td_check_lengths(c)) < 0)
 		goto out;
 	if (c->st)
@@ -290,6 +344,9 @@ out:
 	free(c->need);
 	free(c->shortest);
 	free(c->after_loss);
+	free(c->seen);
+	c->seen = NULL;
+	c->nr_seen = c->cap_seen = 0;
 	c->need = c->shortest = NULL;
 	c->after_loss = NULL;
 	return ret;

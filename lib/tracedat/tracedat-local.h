@@ -27,12 +27,19 @@
  * the page or back onto the same event for ever.  So everything it will
  * read blindly is checked here first, within the limits of format.h.
  */
+struct td_page_seen {
+	uint64_t hash, at;		/* the page's contents, its offset in the file */
+};
+
 struct td_walk {
 	struct fl_cursor cur;	/* the file, in its byte order; why -> p->why */
 	bool has_clock;		/* a TRACECLOCK option: its text follows the CPU offsets */
 	uint16_t *shortest;	/* event id -> shortest payload in the data, 0: none */
 	uint16_t *need;		/* event id -> bytes its format's fixed fields span, 0: no format */
 	uint8_t *after_loss;	/* event id -> 1: first event of a page with lost events */
+	struct td_page_seen *seen;	/* every non-empty page's hash, for pages found twice */
+	size_t nr_seen, cap_seen;
+	uint64_t last_ts;		/* timestamp of the CPU's previous page */
 	const struct stat *st;
 	bool header_only;	/* the wrong-endian guess: sections, no pages or open */
 	struct fl_tdcheck *p;
@@ -67,6 +74,8 @@ int td_options(struct td_walk *c);
 
 /* check-pages.c: one CPU's data, @size bytes at @off, page by page ... */
 int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size);
+/* ... no page found twice (after every CPU's td_check_pages()) ... */
+int td_check_seen(struct td_walk *c);
 /* ... and, once libtracecmd gave the formats (c->need), the events' lengths. */
 int td_check_lengths(struct td_walk *c);
 

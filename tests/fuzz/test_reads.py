@@ -14,6 +14,7 @@ to a committed real recording (tests/fuzz/corpus/rec-storm-3.dat).
 """
 import json
 import os
+import re
 import stat
 import struct
 import subprocess
@@ -128,6 +129,117 @@ class Reads(unittest.TestCase):
         data[10] = 0x9b			# a C1 CSI as the version
         p = self.fails([self.write('ver.dat', bytes(data))], EXIT_FORMAT,
                        r'.*: unsupported trace\.dat version "\\x9b"$')
+
+    # ---- ring pages a recorder never writes -----------------------------------
+
+    def pages(self, cpu_data, ps):
+        return [bytearray(cpu_data[i:i + ps]) for i in range(0, len(cpu_data), ps)]
+
+    def damaged(self, name, fn):
+        """@fn(pages of CPU 0, pages of CPU 1) changes them; the file back."""
+        t = tracedat.TraceDat(read(REC))
+        ps = t.page_size
+        cpus = [self.pages(c, ps) for c in t.cpus]
+        self.assertEqual([len(c) for c in cpus], [6, 1])
+        fn(*cpus)
+        t.cpus = [b''.join(bytes(p) for p in c) for c in cpus]
+        return self.write(name, t.bytes())
+
+    def test_zeroed_page(self):
+        def zero(c0, c1):
+            c0[2][:] = bytes(len(c0[2]))
+        self.fails([self.damaged('zero.dat', zero)], EXIT_FORMAT,
+                   r'.* is a corrupt trace\.dat: CPU 0: the page at offset \d+ is zeroed '
+                   r'\(overwritten, or a hole in a sparse file\)$')
+
+        def zero_only(c0, c1):
+            c1[0][:] = bytes(len(c1[0]))
+        self.fails([self.damaged('zero1.dat', zero_only)], EXIT_FORMAT,
+                   r'.*: CPU 1: the page at offset \d+ is zeroed')
+
+    def test_swapped_pages(self):
+        def swap(c0, c1):
+            c0[1], c0[3] = c0[3], c0[1]
+        self.fails([self.damaged('swap.dat', swap)], EXIT_FORMAT,
+                   r'.* is a corrupt trace\.dat: CPU 0: the page at offset \d+ is older than '
+                   r'the page before it \(timestamp \d+ after \d+\): pages out of order$')
+
+        def neighbours(c0, c1):
+            c0[4], c0[5] = c0[5], c0[4]
+        self.fails([self.damaged('swap2.dat', neighbours)], EXIT_FORMAT,
+                   r'.*: CPU 0: the page at offset \d+ is older than the page before it')
+
+    def test_duplicated_pages(self):
+        def over_next(c0, c1):
+            c0[3][:] = c0[2]
+        line = self.fails([self.damaged('dup.dat', over_next)], EXIT_FORMAT,
+                          r'.* is a corrupt trace\.dat: the page at offset (\d+) is the page at '
+                          r'offset (\d+) again: a page copied over another$')
+        at = [int(x) for x in re.findall(r'offset (\d+)', line.stderr.decode())]
+        self.assertEqual(at[0] - at[1], 4096)
+
+        def appended(c0, c1):
+            c0.append(bytearray(c0[-1]))
+        self.fails([self.damaged('dup-end.dat', appended)], EXIT_FORMAT,
+                   r'.*: the page at offset \d+ is the page at offset \d+ again')
+
+        def other_cpu(c0, c1):
+            c1[0][:] = c0[5]
+        self.fails([self.damaged('dup-cpu.dat', other_cpu)], EXIT_FORMAT,
+                   r'.*: the page at offset \d+ is the page at offset \d+ again')
+
+    # ---- CPU ranges --------------------------------------------------------------
+
+    def flyrecord(self, data):
+        """Offset of the CPU (offset, size) pairs, and the pairs."""
+        at = data.index(b'flyrecord\0') + 10
+        return at, [struct.unpack_from('<QQ', data, at + 16 * i) for i in range(2)]
+
+    def test_cpu_range_aliases_another(self):
+        data = bytearray(read(REC))
+        at, cpus = self.flyrecord(data)
+        struct.pack_into('<QQ', data, at + 16, cpus[0][0] + 4096, 4096)
+        self.fails([self.write('alias.dat', bytes(data))], EXIT_FORMAT,
+                   r'.* is a corrupt trace\.dat: CPU 1 data \(offset %d, 4096 bytes\) overlaps '
+                   r'CPU 0 data \(offset %d, %d bytes\)$' % (cpus[0][0] + 4096, cpus[0][0],
+                                                            cpus[0][1]))
+        struct.pack_into('<QQ', data, at + 16, *cpus[0])
+        self.fails([self.write('same.dat', bytes(data))], EXIT_FORMAT,
+                   r'.*: CPU 1 data \(offset \d+, \d+ bytes\) overlaps CPU 0 data')
+
+    def test_cpu_range_inside_the_headers(self):
+        data = bytearray(read(REC))
+        at, cpus = self.flyrecord(data)
+        struct.pack_into('<QQ', data, at + 16, 0, 4096)
+        self.fails([self.write('head.dat', bytes(data))], EXIT_FORMAT,
+                   r'.* is a corrupt trace\.dat: CPU 1 data \(offset 0, 4096 bytes\) starts '
+                   r"inside the file's headers, which end at \d+$")
+
+    def test_sparse_huge_cpu_data(self):
+        data = bytearray(read(REC))
+        at, cpus = self.flyrecord(data)
+        tib = 1 << 40
+        struct.pack_into('<QQ', data, at + 16, cpus[1][0], tib)
+        path = self.write('sparse.dat', bytes(data))
+        with open(path, 'r+b') as f:
+            f.truncate(cpus[1][0] + tib)
+        p = self.fails([path], EXIT_FORMAT,
+                       r'.*: CPU 1: the page at offset %d is zeroed \(overwritten, or a hole in '
+                       r'a sparse file\)$' % (cpus[1][0] + 4096))
+        self.assertLess(p.elapsed, 5)
+        # and beyond the end of the file: refused before any page is read
+        with open(path, 'r+b') as f:
+            f.truncate(len(data))
+        p = self.fails([path], EXIT_TRUNCATED, r'.* is truncated: CPU 1 data ends at %d, the '
+                       r'file has %d bytes$' % (cpus[1][0] + tib, len(data)))
+        self.assertLess(p.elapsed, 5)
+
+    def test_undamaged_seeds_read(self):
+        # the checks refuse none of the real recordings and fixtures
+        for f in sorted(os.listdir(os.path.join(HERE, 'corpus'))):
+            p = self.run_fl('report', os.path.join(HERE, 'corpus', f))
+            self.assertIn(p.returncode, (0, 13), '%s: %s' % (f, p.stderr))
+            self.assertNotIn(b'corrupt', p.stderr, f)
 
 
 if __name__ == '__main__':

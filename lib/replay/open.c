@@ -98,7 +98,8 @@ static struct tracecmd_input *open_checked(int fd)
 	return handle;
 }
 
-int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info)
+int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info,
+		uint64_t **cpu_events)
 {
 	struct fl_tdcheck check;
 	enum fl_tdcheck_result pr;
@@ -124,6 +125,10 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 	case FL_TDCHECK_NOMEM:
 		return fl_err(FL_EXIT_FAILURE, "%s: out of memory checking it", path);
 	}
+	if (cpu_events)
+		*cpu_events = check.cpu_events;
+	else
+		fl_tdcheck_free(&check);
 	info->file_version = check.version;
 	info->nr_cpus = check.nr_cpus;
 	kernel_from_uname(info, check.uname);
@@ -133,10 +138,15 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	*handle = open_checked(fd);
 	close(fd);
+	if (!*handle && cpu_events) {
+		free(*cpu_events);
+		*cpu_events = NULL;
+	}
+	/* it opened in the checker's child: what fails here is memory */
 	if (!*handle)
-		return fl_err(check.version == 6 ? FL_EXIT_FORMAT : FL_EXIT_TRUNCATED,
-			      "%s: libtracecmd cannot read it (corrupt%s)", path,
-			      check.version == 6 ? "" : " or truncated");
+		return fl_err(FL_EXIT_PARTIAL, "%s: libtracecmd cannot open it here, though it did "
+			      "in a child process: out of memory or address space (ulimit -v?)",
+			      path);
 	tep_set_loglevel(TEP_LOG_NONE);
 	if (!check.uname[0] && tracecmd_get_uname)
 		kernel_from_uname(info, tracecmd_get_uname(*handle));
@@ -167,7 +177,7 @@ int fl_replay_check(const char *path)
 	char why[256];
 	int ret;
 
-	ret = replay_open(path, &handle, &info);
+	ret = replay_open(path, &handle, &info, NULL);
 	if (ret)
 		return ret;
 	ret = fl_decoder_init(&dec, tracecmd_get_tep(handle), why, sizeof(why));

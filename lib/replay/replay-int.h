@@ -172,6 +172,9 @@ struct replay {
 	uint64_t last_fn;
 	int last_fn_store;
 	struct fl_release release;	/* pages of the trace we are done with */
+	uint64_t *cpu_expected;		/* data events per CPU, as the checker counted them */
+	uint64_t *cpu_read;		/* ... and as libtracecmd gave them */
+	int nr_cpus;
 	bool nomem;			/* memory ran out: the replay ends with an error */
 };
 
@@ -272,7 +275,13 @@ enum fl_uffd model_uffd(struct replay *rp, struct task *t);
 
 /* open.c: check and open @path, and what the file says of itself into @info */
 struct tracecmd_input;
-int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info);
+/*
+ * open.c: @path checked and opened.  @cpu_events (may be NULL) gets the
+ * checker's count of each CPU's data events (info->nr_cpus of them; NULL
+ * when not counted), for the replay to read that many: the caller frees it.
+ */
+int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info,
+		uint64_t **cpu_events);
 
 /* snapshot.c: an ftrace:print line of task @pid */
 void snapshot_print(struct replay *rp, int pid, const char *line);

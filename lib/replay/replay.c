@@ -6,6 +6,7 @@
  * and the fork windows (window.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,8 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	char buf[4096];
 
 	info->events++;
+	if (cpu >= 0 && cpu < rp->nr_cpus)
+		rp->cpu_read[cpu]++;
 	fl_release_note(&rp->release, cpu, rec->offset);
 	if (!(info->events & ((1 << 16) - 1)))
 		fl_release_run(&rp->release);
@@ -397,6 +400,24 @@ static bool release_at_least(const char *rel, int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
+/*
+ * libtracecmd ends a CPU without a word where it cannot map or read a page
+ * (an address-space limit, no memory): every CPU must have given as many
+ * events as the checker counted in its data, or the forks are not all.
+ */
+static int read_whole(const struct replay *rp, const char *path)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < rp->nr_cpus; cpu++)
+		if (rp->cpu_read[cpu] != rp->cpu_expected[cpu])
+			return fl_err(FL_EXIT_PARTIAL, "%s: read only %" PRIu64 " of the %" PRIu64
+				      " events of CPU %d: libtracecmd could not map or read the rest "
+				      "(out of memory or address space: ulimit -v?); no report of "
+				      "a part", path, rp->cpu_read[cpu], rp->cpu_expected[cpu], cpu);
+	return FL_EXIT_OK;
+}
+
 int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info)
 {
 	struct tracecmd_input *handle = NULL;
@@ -412,14 +433,23 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	info->command_start_ns = -1;
 	info->command_end_ns = -1;
 	info->command_status = -1;
-	ret = replay_open(path, &handle, info);
+	ret = replay_open(path, &handle, info, &rp.cpu_expected);
 	if (ret)
 		return ret;
+	rp.nr_cpus = rp.cpu_expected ? info->nr_cpus : 0;
+	rp.cpu_read = calloc(rp.nr_cpus + 1, sizeof(*rp.cpu_read));
+	if (!rp.cpu_read) {
+		free(rp.cpu_expected);
+		tracecmd_close(handle);
+		return fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
+	}
 	if (fl_decoder_init(&rp.dec, tracecmd_get_tep(handle), why, sizeof(why)) < 0) {
 		int code = errno == ENOMEM ? FL_EXIT_FAILURE : FL_EXIT_LAYOUT;
 
 		fl_decoder_free(&rp.dec);
 		tracecmd_close(handle);
+		free(rp.cpu_expected);
+		free(rp.cpu_read);
 		return fl_err(code, "%s: %s", path, why);
 	}
 	for (k = 0; k < FL_EV_NR; k++)
@@ -458,9 +488,13 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	fl_decoder_free(&rp.dec);
 	tracecmd_close(handle);
 	if (rp.nomem)
-		return fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
-	if (ret < 0)
-		return fl_err(FL_EXIT_FORMAT, "%s: libtracecmd stopped before the end of the events "
-			      "(corrupt data, or out of memory)", path);
-	return FL_EXIT_OK;
+		ret = fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
+	else if (ret < 0)
+		ret = fl_err(FL_EXIT_FORMAT, "%s: libtracecmd stopped before the end of the events "
+			     "(corrupt data, or out of memory)", path);
+	else
+		ret = read_whole(&rp, path);
+	free(rp.cpu_expected);
+	free(rp.cpu_read);
+	return ret;
 }

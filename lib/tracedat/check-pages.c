@@ -110,6 +110,7 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8),
 					first) < 0)
 				return -2;
+			c->p->cpu_events[cpu]++;
 			first = false;
 			break;
 		default:
@@ -118,6 +119,7 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 				goto past;
 			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4, first) < 0)
 				return -2;
+			c->p->cpu_events[cpu]++;
 			first = false;
 			break;
 		}

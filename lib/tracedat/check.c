@@ -39,6 +39,8 @@ static struct checked {
 	ino_t ino;
 	off_t size;
 	struct timespec mtim, ctim;
+	int nr_cpus;
+	uint64_t *cpu_events;	/* what the walk counted, NULL: not counted */
 } checked[CHECKED_FILES];
 static unsigned int checked_next;
 
@@ -49,25 +51,56 @@ static bool same_file(const struct checked *k, const struct stat *st)
 	       k->ctim.tv_sec == st->st_ctim.tv_sec && k->ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-static bool was_checked(const struct stat *st)
+static struct checked *was_checked(const struct stat *st)
 {
 	unsigned int i;
 
 	for (i = 0; i < CHECKED_FILES; i++)
 		if (checked[i].ino && same_file(&checked[i], st))
-			return true;
-	return false;
+			return &checked[i];
+	return NULL;
 }
 
-static void remember_checked(const struct stat *st)
+/* 0, or -3 (out of memory: the file is then checked again next time) */
+static int remember_checked(const struct stat *st, const struct fl_tdcheck *p)
 {
-	struct checked *k = &checked[checked_next++ % CHECKED_FILES];
+	struct checked *k = &checked[checked_next % CHECKED_FILES];
+	uint64_t *ev = NULL;
 
+	if (p->cpu_events) {
+		ev = malloc((p->nr_cpus + 1) * sizeof(*ev));
+		if (!ev)
+			return -3;
+		memcpy(ev, p->cpu_events, p->nr_cpus * sizeof(*ev));
+	}
+	checked_next++;
+	free(k->cpu_events);
 	k->dev = st->st_dev;
 	k->ino = st->st_ino;
 	k->size = st->st_size;
 	k->mtim = st->st_mtim;
 	k->ctim = st->st_ctim;
+	k->nr_cpus = p->nr_cpus;
+	k->cpu_events = ev;
+	return 0;
+}
+
+/* The counts of a file checked before, into @p; 0 or -3. */
+static int recall_checked(const struct checked *k, struct fl_tdcheck *p)
+{
+	if (!k->cpu_events || k->nr_cpus != p->nr_cpus)
+		return 0;
+	p->cpu_events = malloc((p->nr_cpus + 1) * sizeof(*p->cpu_events));
+	if (!p->cpu_events)
+		return -3;
+	memcpy(p->cpu_events, k->cpu_events, p->nr_cpus * sizeof(*p->cpu_events));
+	return 0;
+}
+
+void fl_tdcheck_free(struct fl_tdcheck *p)
+{
+	free(p->cpu_events);
+	p->cpu_events = NULL;
 }
 
 
@@ -223,6 +256,7 @@ static int walk_v6(struct td_walk *c)
 {
 	uint64_t size64, off, *offs = NULL, *sizes = NULL;
 	uint32_t n, m, i, j, size32;
+	const struct checked *k;
 	char name[128];
 	int ret, cpu;
 
@@ -317,13 +351,18 @@ static int walk_v6(struct td_walk *c)
 	if ((ret = check_ranges(c, offs, sizes)) < 0)
 		goto out;
 	ret = -1;
-	if (c->header_only || (c->st && was_checked(c->st))) {
+	if (c->header_only) {
 		ret = 0;
 		goto out;
 	}
+	if (c->st && (k = was_checked(c->st))) {
+		ret = recall_checked(k, c->p);
+		goto out;
+	}
+	c->p->cpu_events = calloc(c->p->nr_cpus + 1, sizeof(*c->p->cpu_events));
 	c->shortest = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->shortest));
 	c->after_loss = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*c->after_loss));
-	if (!c->shortest || !c->after_loss) {
+	if (!c->shortest || !c->after_loss || !c->p->cpu_events) {
 		ret = td_nomem(c);
 		goto out;
 	}
@@ -335,9 +374,9 @@ static int walk_v6(struct td_walk *c)
 		goto out;
 	if ((ret = try_open(c)) < 0 || (ret = td_check_lengths(c)) < 0)
 		goto out;
-	if (c->st)
-		remember_checked(c->st);
-	ret = 0;
+	ret = c->st ? remember_checked(c->st, c->p) : 0;
+	if (ret < 0)
+		td_nomem(c);
 out:
 	free(offs);
 	free(sizes);
@@ -380,8 +419,10 @@ static int walk(int fd, const struct stat *st, struct fl_tdcheck *p, bool swap, 
 		/* sections are not walked: libtracecmd's open and read are tried */
 		if (st && !was_checked(st)) {
 			ret = try_open(&c);
-			if (!ret && st)
-				remember_checked(st);
+			if (!ret)
+				ret = remember_checked(st, p);
+			if (ret == -3)
+				td_nomem(&c);
 		}
 		free(c.need);
 		return ret;
@@ -438,6 +479,8 @@ enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p)
 	p->big_endian = endian;
 	swap = p->big_endian != tracedat_host_big_endian();
 	ret = walk(fd, &st, p, swap, lsize);
+	if (ret < 0)
+		fl_tdcheck_free(p);	/* counts only of a file that is read */
 	if (ret == -3)
 		return FL_TDCHECK_NOMEM;
 	if (ret < 0) {

@@ -35,6 +35,12 @@ struct fl_tdcheck {
 	uint64_t overrun;	/* sum of CPUSTAT overrun + commit overrun + dropped events */
 	bool has_cpustat;
 	char why[160];		/* what is wrong, for the error line */
+	/*
+	 * Version 6: the data events (records libtracecmd will give) in each
+	 * CPU's data, nr_cpus of them, as the walk counted them page by page;
+	 * NULL when not counted (version 7).  fl_tdcheck_free() frees it.
+	 */
+	uint64_t *cpu_events;
 };
 
 /*
@@ -42,5 +48,6 @@ struct fl_tdcheck {
  * checked once per file (inode, size and times) and process.
  */
 enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p);
+void fl_tdcheck_free(struct fl_tdcheck *p);
 
 #endif

@@ -30,6 +30,34 @@
 #include "tracedat/tracedat-local.h"
 
 #define OPEN_TIMEOUT_MS	20000		/* libtracecmd's open, in a child */
+#define CHILD_AS_BUDGET	(1ULL << 30)	/* address space the child may add */
+
+/*
+ * The child may map or allocate CHILD_AS_BUDGET beyond what it had at the
+ * fork (so a sanitizer's reserved shadow, already there, is not counted):
+ * one input cannot make libtracecmd take gigabytes (a version 7 file cut
+ * short made it allocate 3.4 GB), whatever the caller's own limit.
+ */
+static void limit_address_space(void)
+{
+	unsigned long long pages = 0;
+	struct rlimit as;
+	FILE *f;
+
+	f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return;
+	if (fscanf(f, "%llu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	if (!pages || getrlimit(RLIMIT_AS, &as) < 0)
+		return;
+	pages = pages * (unsigned long long)sysconf(_SC_PAGESIZE) + CHILD_AS_BUDGET;
+	if (as.rlim_cur == RLIM_INFINITY || pages < as.rlim_cur) {
+		as.rlim_cur = pages;
+		setrlimit(RLIMIT_AS, &as);
+	}
+}
 
 static uint32_t event_need(const struct tep_event *ev)
 {
@@ -82,6 +110,7 @@ static void __attribute__((noreturn)) open_child(int fd, int out, bool iterate)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	setrlimit(RLIMIT_CORE, &nocore);
+	limit_address_space();
 	null = open("/dev/null", O_WRONLY);
 	if (null >= 0) {
 		dup2(null, STDOUT_FILENO);

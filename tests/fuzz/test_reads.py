@@ -9,12 +9,15 @@ refused at once, without blocking; the same trace named twice is refused
 (it would count twice); bytes from a file are escaped in the error line;
 damaged ring pages (zeroed, duplicated, swapped), CPU ranges that alias
 another CPU's, and sparse files claiming huge CPU data are reported as
-corruption, each with its exit code and one line.  The mutations are made
+corruption, each with its exit code and one line; a trace libtracecmd
+cannot map whole (ulimit -v) is reported whole or refused (exit 18), never
+reported in part with exit 0.  The mutations are made
 to a committed real recording (tests/fuzz/corpus/rec-storm-3.dat).
 """
 import json
 import os
 import re
+import resource
 import stat
 import struct
 import subprocess
@@ -33,7 +36,7 @@ del sys.argv[1:2]
 REC = os.path.join(HERE, 'corpus', 'rec-storm-3.dat')
 BIG = os.path.join(HERE, 'corpus', 'rec-storm-vmas.dat')
 TIMEOUT = 20
-EXIT_USAGE, EXIT_INPUT, EXIT_FORMAT, EXIT_TRUNCATED = 2, 10, 11, 12
+EXIT_USAGE, EXIT_INPUT, EXIT_FORMAT, EXIT_TRUNCATED, EXIT_PARTIAL = 2, 10, 11, 12, 18
 
 
 def read(path):
@@ -240,6 +243,65 @@ class Reads(unittest.TestCase):
             p = self.run_fl('report', os.path.join(HERE, 'corpus', f))
             self.assertIn(p.returncode, (0, 13), '%s: %s' % (f, p.stderr))
             self.assertNotIn(b'corrupt', p.stderr, f)
+
+    # ---- read to the end, or say it was not -------------------------------------
+
+    def big_trace(self, copies):
+        """rec-storm-3.dat's pages @copies times over, each copy later in time."""
+        t = tracedat.TraceDat(read(REC))
+        ps = t.page_size
+        out = []
+        for c in t.cpus:
+            pages = [c[i:i + ps] for i in range(0, len(c), ps)]
+            first, last = (struct.unpack_from('<Q', p)[0] for p in (pages[0], pages[-1]))
+            o = bytearray()
+            for k in range(copies):
+                for p in pages:
+                    p = bytearray(p)
+                    struct.pack_into('<Q', p, 0, struct.unpack_from('<Q', p)[0] +
+                                     k * (last - first + 10**9))
+                    o += p
+            out.append(bytes(o))
+        t.cpus = out
+        return self.write('big.dat', t.bytes())
+
+    def test_address_space_limit(self):
+        # libtracecmd maps each CPU's data in chunks as large as it (here
+        # 24 MiB); under ulimit -v those mmaps fail and it ends the CPU
+        # without a word: forklock report exited 0 with 3 forks of 3,000
+        ldd = subprocess.run(['ldd', FORKLOCK], capture_output=True, text=True).stdout
+        if 'libasan' in ldd:
+            self.skipTest('a sanitizer build cannot run under an address-space limit')
+        path = self.big_trace(1000)
+        full = self.run_fl('report', '-F', 'json', '--forks', path)
+        self.assertEqual(full.returncode, 0, full.stderr)
+        self.assertEqual(json.loads(full.stdout)['summary']['forks'], 3000)
+        seen = set()
+        for mib in range(300, 30, -15):
+            lim = mib << 20
+            try:
+                p = subprocess.run([FORKLOCK, 'report', '-F', 'json', '--forks', path],
+                                   capture_output=True, timeout=TIMEOUT, preexec_fn=lambda: (
+                                       resource.setrlimit(resource.RLIMIT_AS, (lim, lim))))
+            except subprocess.TimeoutExpired:
+                self.fail('hung under a %d MiB limit' % mib)
+            seen.add(p.returncode)
+            what = 'ulimit -v of %d MiB: exit %d\n%s' % (mib, p.returncode, p.stderr)
+            if p.returncode == 0:
+                self.assertEqual(p.stdout, full.stdout, what + ': exit 0, another report')
+                continue
+            self.assertGreater(p.returncode, 0, what)
+            # --forks streams: what was printed must not read as a report
+            with self.assertRaises(ValueError, msg=what):
+                json.loads(p.stdout)
+            self.assertEqual(len(p.stderr.strip().split(b'\n')), 1, what)
+            if p.returncode == EXIT_PARTIAL:
+                self.assertRegex(p.stderr.decode(), r'^forklock report: error: .*big\.dat: '
+                                 r'(read only \d+ of the 430000 events of CPU 0: libtracecmd '
+                                 r'could not map or read the rest|libtracecmd cannot open it '
+                                 r'here)')
+        self.assertIn(0, seen)
+        self.assertIn(EXIT_PARTIAL, seen, 'no limit made the mmaps fail: %s' % seen)
 
 
 if __name__ == '__main__':

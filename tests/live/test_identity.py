@@ -120,13 +120,24 @@ class Identity(LiveTest):
     def test_names_differ_and_hold_a_lock(self):
         a = self.start("a.dat", "wl-long", 2, pidns=True)
         b = self.start("b.dat", "wl-short", 2, pidns=True)
+        def pidns_of(unshare):
+            # the recorder is unshare's child, pid 1 of the namespace it made
+            try:
+                with open("/proc/%d/task/%d/children" % (unshare.pid, unshare.pid)) as f:
+                    child = int(f.read().split()[0])
+                return fltest.pidns_inode(child)
+            except (OSError, IndexError, ValueError):
+                return None
+
         def mine():
-            # pid 1 of a namespace that is not ours: these two
+            # pid 1 of the namespaces these two made (other recorders may run)
+            ns = {pidns_of(a), pidns_of(b)} - {None}
             return [n for n in instances() if fltest.parse_instance(n) and
-                    fltest.parse_instance(n)[1:3] != (fltest.pidns_inode(), 1) and
-                    fltest.parse_instance(n)[2] == 1]
+                    fltest.parse_instance(n)[1] in ns and fltest.parse_instance(n)[2] == 1]
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(mine()) < 2:
+        # an owner locks its instance right after mkdir: wait for both locks
+        while time.monotonic() < deadline and not (
+                len(mine()) == 2 and all(fltest.instance_locked(n) for n in mine())):
             time.sleep(0.02)
         mine = mine()
         try:

@@ -48,8 +48,9 @@ static int policies_of(struct fl_merge *m, const char *path, json_t *root)
 		m->defs[i].name = strdup(name);
 		m->defs[i].summary = strdup(json_is_string(summary) ? json_string_value(summary) : "");
 		m->policies.v[i].p = &m->defs[i];
-		m->policies.v[i].path = strdup(json_is_string(plugin) ? json_string_value(plugin) : "");
-		if (!m->defs[i].name || !m->defs[i].summary || !m->policies.v[i].path)
+		m->policies.v[i].path = json_is_string(plugin) ? strdup(json_string_value(plugin)) : NULL;
+		if (!m->defs[i].name || !m->defs[i].summary ||
+		    (json_is_string(plugin) && !m->policies.v[i].path))
 			return fl_err(FL_EXIT_FAILURE, "out of memory");
 		i++;
 	}

@@ -27,7 +27,8 @@ static bool valid_name(const char *name)
 	return true;
 }
 
-int fl_policy_load_path(struct fl_policy_set *set, const char *path)
+/* @shown: the path the user gave, or NULL for the plugin directory's (its name says it) */
+static int load_one(struct fl_policy_set *set, const char *path, const char *shown)
 {
 	const struct forklock_policy *(*reg)(void);
 	const struct forklock_policy *p;
@@ -66,7 +67,8 @@ int fl_policy_load_path(struct fl_policy_set *set, const char *path)
 		if (!strcmp(set->v[i].p->name, p->name)) {
 			dlclose(dl);
 			return fl_err(FL_EXIT_PLUGIN, "policy plugin %s: a policy named %s is "
-				      "already loaded from %s", path, p->name, set->v[i].path);
+				      "already loaded from %s", path, p->name,
+				      set->v[i].path ? set->v[i].path : "the plugin directory");
 		}
 	}
 	n = realloc(set->v, (set->nr + 1) * sizeof(*n));
@@ -78,9 +80,18 @@ int fl_policy_load_path(struct fl_policy_set *set, const char *path)
 	set->v[set->nr].p = p;
 	*(void **)&set->v[set->nr].decide_vma = dlsym(dl, FORKLOCK_POLICY_VMA_SYMBOL);
 	set->v[set->nr].dl = dl;
-	set->v[set->nr].path = strdup(path);
+	set->v[set->nr].path = shown ? strdup(shown) : NULL;
+	if (shown && !set->v[set->nr].path) {
+		dlclose(dl);
+		return fl_err(FL_EXIT_FAILURE, "out of memory");
+	}
 	set->nr++;
 	return 0;
+}
+
+int fl_policy_load_path(struct fl_policy_set *set, const char *path)
+{
+	return load_one(set, path, path);
 }
 
 /* "single-user.so" before "single-user-no-uffd.so": compare without ".so" */
@@ -124,7 +135,7 @@ static int load_dir(struct fl_policy_set *set, const char *dir)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (!ret)
-			ret = fl_policy_load_path(set, path);
+			ret = load_one(set, path, NULL);
 		free(names[i]);
 	}
 	free(names);

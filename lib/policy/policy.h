@@ -19,7 +19,7 @@ struct fl_policy {
 	int (*decide_vma)(const struct forklock_fork *fork, const struct forklock_vma *vma,
 			  struct forklock_verdict *v);
 	void *dl;
-	char *path;
+	char *path;		/* as --policy-plugin gave it; NULL: the plugin directory's */
 };
 
 struct fl_policy_set {

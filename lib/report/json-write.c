@@ -343,7 +343,8 @@ static json_t *policies_obj(const struct fl_report *rep)
 
 		json_object_set_new(p, "summary", jstr(rep->policies->v[i].p->summary ?
 						 rep->policies->v[i].p->summary : ""));
-		json_object_set_new(p, "plugin", jstr(rep->policies->v[i].path));
+		json_object_set_new(p, "plugin", rep->policies->v[i].path ?
+				    jstr(rep->policies->v[i].path) : json_null());
 		json_object_set_new(p, "forks", json_integer((json_int_t)r->forks));
 		json_object_set_new(p, "skipped_forks", json_integer((json_int_t)r->skipped_forks));
 		json_object_set_new(p, "locked_forks", json_integer((json_int_t)r->locked_forks));

@@ -77,7 +77,7 @@ def check_schema(schema):
         if not isinstance(s, dict):
             return
         if "properties" in s:
-            optional = {"forks", "policies"} if where == "#" else set()
+            optional = {"forks", "policies", "hosts"} if where == "#" else set()
             expect(s.get("additionalProperties") is False,
                    "schema %s: an object must have additionalProperties false" % where)
             expect(set(s.get("required", [])) == set(s["properties"]) - optional,
@@ -197,7 +197,7 @@ def check_mutations(doc, schema, label):
         mutated("%s with a member added" % site,
                 lambda d, p=path: at(d, p).__setitem__("x_not_in_schema", 1), False)
         for key in list(obj):
-            optional = path == [] and key in ("forks", "policies")
+            optional = path == [] and key in ("forks", "policies", "hosts")
             mutated("%s without %r" % (site, key),
                     lambda d, p=path, k=key: at(d, p).pop(k), optional)
             mutated("%s with %r of another type" % (site, key),

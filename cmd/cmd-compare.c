@@ -22,12 +22,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: forklock compare [--format text|json|mail] [--force] [--comm NAMES]\n"
+		"usage: forklock compare [--format text|json|mail] [--force] [--comm NAMES] [--all]\n"
 		"                        [--bootstrap N] [--seed N] [--svg FILE] BASE PATCHED\n"
 		"\n"
 		"  -F, --format FMT   text (default), json (schema forklock-compare/1) or mail\n"
 		"      --force        compare even if the two sides ran different workloads\n"
 		"      --comm NAMES   only the forks of parents of these comms (comma separated)\n"
+		"      --all          every task's forks, not only record -- COMMAND's tree\n"
 		"      --bootstrap N  bootstrap resamples, 10 to 1000000 (default %d)\n"
 		"      --seed N       seed of the resampling (default %d)\n"
 		"      --svg FILE     plot both sides: window against VMAs locked, histogram\n"
@@ -86,6 +87,7 @@ int cmd_compare(int argc, char **argv)
 		{ "bootstrap",	required_argument,	NULL, 'b' },
 		{ "seed",	required_argument,	NULL, 's' },
 		{ "svg",	required_argument,	NULL, 'g' },
+		{ "all",	no_argument,		NULL, 'a' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -94,7 +96,7 @@ int cmd_compare(int argc, char **argv)
 	unsigned long long seed = FL_CMP_SEED;
 	struct fl_cmp_side side[2] = { 0 };
 	struct fl_comparison c = { 0 };
-	bool force = false;
+	bool force = false, all = false;
 	char *end;
 	int opt, ret;
 
@@ -130,6 +132,9 @@ int cmd_compare(int argc, char **argv)
 		case 'g':
 			svg = optarg;
 			break;
+		case 'a':
+			all = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return FL_EXIT_OK;
@@ -142,9 +147,9 @@ int cmd_compare(int argc, char **argv)
 			      "(see 'forklock compare --help')", argc - optind);
 	cmd_set_cmdline(argc, argv);
 
-	ret = fl_cmp_side_load(&side[0], "base", argv[optind], only);
+	ret = fl_cmp_side_load(&side[0], "base", argv[optind], only, all);
 	if (!ret)
-		ret = fl_cmp_side_load(&side[1], "patched", argv[optind + 1], only);
+		ret = fl_cmp_side_load(&side[1], "patched", argv[optind + 1], only, all);
 	if (!ret) {
 		ret = fl_compare_run(&c, &side[0], &side[1], replicates, seed, force);
 		if (ret == FL_EXIT_FAILURE)

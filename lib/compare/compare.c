@@ -126,6 +126,8 @@ static void side_fork(void *ctx, const struct fl_fork *f)
 {
 	struct side_sink *ss = ctx;
 
+	if (!ss->s->all && f->command_tree == FL_TREE_OUT)
+		return;		/* not COMMAND's: as forklock report does */
 	if (side_fork_add(ss->s, f) < 0)
 		ss->error = -1;
 }
@@ -205,13 +207,14 @@ static int cmp_comm_forks(const void *a, const void *b)
 }
 
 int fl_cmp_side_load(struct fl_cmp_side *s, const char *name, const char *path,
-		     const char *only_comms)
+		     const char *only_comms, bool all)
 {
 	int json, ret;
 
 	memset(s, 0, sizeof(*s));
 	s->name = name;
 	s->only = only_comms;
+	s->all = all;
 	s->path = strdup(path);
 	if (!s->path)
 		return fl_err(FL_EXIT_FAILURE, "out of memory");

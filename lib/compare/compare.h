@@ -38,6 +38,7 @@ struct fl_cmp_comm {
 struct fl_cmp_side {
 	const char *name;		/* "base", "patched" */
 	const char *only;		/* comma-separated parent comms to keep, NULL: all */
+	bool all;			/* every task's forks, not only record -- COMMAND's tree */
 	char *path;
 	bool json;			/* read from a forklock JSON report */
 	char kernel[96];		/* "mixed" over traces of different kernels */
@@ -56,11 +57,12 @@ struct fl_cmp_side {
 
 /*
  * Read @path (trace.dat or JSON, told apart by the first byte); with
- * @only_comms ("make,sh"), only the forks of parents of those comms.
+ * @only_comms ("make,sh"), only the forks of parents of those comms; without
+ * @all, a trace of record -- COMMAND gives only the forks of COMMAND's tree.
  * Returns 0 or an FL_EXIT_* code after one error line naming the file.
  */
 int fl_cmp_side_load(struct fl_cmp_side *s, const char *name, const char *path,
-		     const char *only_comms);
+		     const char *only_comms, bool all);
 void fl_cmp_side_free(struct fl_cmp_side *s);
 
 /*

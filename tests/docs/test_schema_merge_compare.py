@@ -107,7 +107,8 @@ class Schemas(unittest.TestCase):
         with open(os.path.join(tmp, "su.json"), "w") as f:
             f.write(run("report", "--format", "json", "--forks", "--no-default-policies",
                         "--policy-plugin", "./su.so", "base.dat"))
-        m = json.loads(run("merge", "--format", "json", "su.json", "su.json"))
+        shutil.copy(os.path.join(tmp, "su.json"), os.path.join(tmp, "su2.json"))
+        m = json.loads(run("merge", "--format", "json", "su.json", "su2.json"))
         self.assertEqual(m["policies"]["single-user"]["plugin"], "./su.so")
         out = run("report", "--format", "json", "--forks", "base.dat")
         self.assertNotIn(os.path.dirname(os.path.dirname(FORKLOCK)), out)

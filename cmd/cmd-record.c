@@ -22,7 +22,9 @@ static void usage(FILE *f)
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
 		"  -b, --buffer-kb N    ring buffer per CPU in KB (default: %d)\n"
-		"  -m, --max-size MB    stop when this much trace data is written\n"
+		"  -m, --max-size MB    stop recording when this much trace data is written\n"
+		"  -M, --min-free MB    stop recording when the output's file system has less\n"
+		"                       free (default: %d; 0: no guard); COMMAND runs on\n"
 		"  -f, --force          replace FILE if it exists (without -f: kept as FILE.old)\n"
 		"  -n, --no-clobber     refuse to record if FILE exists\n"
 		"  -t, --tier TIER      auto (default: kprobe where the kernel has kprobe_events),\n"
@@ -32,9 +34,10 @@ static void usage(FILE *f)
 		"  -q, --quiet          no notices, only the summary line and errors\n"
 		"  -h, --help           this text\n"
 		"\n"
-		"Records until COMMAND exits, --duration passes, --max-size is written, the\n"
-		"disk gets nearly full, or SIGINT/SIGTERM/SIGHUP/SIGQUIT.\n",
-		FL_DEFAULT_BUFFER_KB);
+		"Records until COMMAND exits, --duration passes, or SIGINT/SIGTERM/SIGHUP/SIGQUIT.\n"
+		"--max-size, --min-free and a full disk stop the recording, never COMMAND:\n"
+		"it runs to its end (a full disk then exits 9, a limit with COMMAND's status).\n",
+		FL_DEFAULT_BUFFER_KB, (int)(FL_MIN_FREE_BYTES >> 20));
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *val)
@@ -86,6 +89,7 @@ int cmd_record(int argc, char **argv)
 		{ "duration",	required_argument,	NULL, 'd' },
 		{ "buffer-kb",	required_argument,	NULL, 'b' },
 		{ "max-size",	required_argument,	NULL, 'm' },
+		{ "min-free",	required_argument,	NULL, 'M' },
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "no-clobber",	no_argument,		NULL, 'n' },
 		{ "tier",	required_argument,	NULL, 't' },
@@ -94,7 +98,8 @@ int cmd_record(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fl_record_opts opts = { .output = "forklock.dat", .argc = argc, .argv = argv };
+	struct fl_record_opts opts = { .output = "forklock.dat", .argc = argc, .argv = argv,
+				       .min_free = FL_MIN_FREE_BYTES };
 	struct fl_record_stats st;
 	unsigned long val;
 	char *end;
@@ -102,7 +107,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:m:fnt:qlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:m:M:fnt:qlh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -122,6 +127,11 @@ int cmd_record(int argc, char **argv)
 			if (parse_uint(optarg, 1UL << 30, &val) < 0 || !val)
 				return fl_err(FL_EXIT_USAGE, "--max-size needs a size in MB (1 or more), not '%s'", optarg);
 			opts.max_size = (uint64_t)val << 20;
+			break;
+		case 'M':
+			if (parse_uint(optarg, 1UL << 30, &val) < 0)
+				return fl_err(FL_EXIT_USAGE, "--min-free needs a size in MB (0: no guard), not '%s'", optarg);
+			opts.min_free = (uint64_t)val << 20;
 			break;
 		case 'f':
 			opts.force = true;
@@ -169,5 +179,14 @@ int cmd_record(int argc, char **argv)
 	if (st.cut)
 		return fl_err(FL_EXIT_CUT, "the recording was cut short: %s; %s holds what was "
 			      "recorded until then", st.cut, opts.output);
+	if (st.limit) {
+		/* COMMAND ran to its end: its status is ours, with the note */
+		fl_warn("recording stopped early (%s); %s holds what was recorded until "
+			  "then; exiting with COMMAND's status", st.limit, opts.output);
+		if (st.command_status >= 0 && WIFEXITED(st.command_status))
+			return WEXITSTATUS(st.command_status);
+		if (st.command_status >= 0 && WIFSIGNALED(st.command_status))
+			return 128 + WTERMSIG(st.command_status);
+	}
 	return FL_EXIT_OK;
 }

@@ -15,6 +15,7 @@ enum fl_snap_kind fl_snapline_kind(const char *line, const char **rest)
 		{ "end", FL_SNAP_END }, { "tier ", FL_SNAP_TIER }, { "record ", FL_SNAP_RECORD },
 		{ "command ", FL_SNAP_COMMAND },
 		{ "command-times ", FL_SNAP_CMDTIMES },
+		{ "stop ", FL_SNAP_STOP },
 	};
 	size_t i;
 

@@ -39,6 +39,8 @@
 #define FL_SNAP_RECORD_FMT	FL_SNAP_PREFIX "record argv=%s"
 #define FL_SNAP_COMMAND_FMT	FL_SNAP_PREFIX "command pid=%d argv=%s"
 #define FL_SNAP_CMDTIMES_FMT	FL_SNAP_PREFIX "command-times pid=%d start=%llu end=%llu status=%d host=%d"
+/* the recording ended early (cut=1: the trace lacks part of the run) or was recovered */
+#define FL_SNAP_STOP_FMT	FL_SNAP_PREFIX "stop at=%llu cut=%d recovered=%d why=%s"
 
 enum fl_snap_kind {
 	FL_SNAP_NONE,		/* not a snapshot line */
@@ -50,6 +52,7 @@ enum fl_snap_kind {
 	FL_SNAP_RECORD,
 	FL_SNAP_COMMAND,
 	FL_SNAP_CMDTIMES,
+	FL_SNAP_STOP,
 	FL_SNAP_OTHER,		/* a snapshot line of a kind this forklock does not know */
 };
 

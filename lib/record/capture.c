@@ -143,10 +143,11 @@ static const char *out_of_space(struct recorder *r, char *buf, size_t len)
 		snprintf(buf, len, "--max-size reached (%.1f MiB of trace data)", written / 1048576.0);
 		return buf;
 	}
-	if (fstatvfs(r->cpu_fds[0], &vfs) == 0 &&
-	    (uint64_t)vfs.f_bavail * vfs.f_frsize < FL_MIN_FREE_BYTES) {
-		snprintf(buf, len, "the output's file system is nearly full (%.0f MiB free)",
-			 (double)vfs.f_bavail * vfs.f_frsize / 1048576.0);
+	if (r->opts->min_free && fstatvfs(r->cpu_fds[0], &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < r->opts->min_free) {
+		snprintf(buf, len, "the output's file system is nearly full (%.0f MiB free, "
+			 "--min-free %llu MiB)", (double)vfs.f_bavail * vfs.f_frsize / 1048576.0,
+			 (unsigned long long)(r->opts->min_free >> 20));
 		return buf;
 	}
 	return NULL;
@@ -185,9 +186,15 @@ static const char *wait_end(struct recorder *r)
 			r->cut = "tracing in the instance was switched off by another process";
 			return r->cut;
 		}
+		/* the disk filled up under the readers: what they wrote is the trace */
+		if (fl_stream_error(r->stream) == ENOSPC) {
+			r->cut = "the output's file system is full (ENOSPC)";
+			return r->cut;
+		}
+		/* a limit stops the recording, never COMMAND: it runs on to its end */
 		full = out_of_space(r, space, sizeof(space));
 		if (full) {
-			command_signal(r, SIGTERM);
+			r->limit = full;
 			return full;
 		}
 		if (deadline) {

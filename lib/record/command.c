@@ -139,6 +139,21 @@ void command_reap(struct recorder *r)
 	}
 }
 
+void command_wait_end(struct recorder *r)
+{
+	sigset_t set;
+	int sig;
+
+	capture_signals(&set);
+	while (r->child > 0 && !command_exited(r)) {
+		struct timespec ts = { .tv_nsec = 100000000 };
+
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig > 0 && sig != SIGCHLD)
+			command_signal(r, sig);
+	}
+}
+
 void command_cleanup(struct recorder *r, bool failed)
 {
 	if (r->child_go >= 0)

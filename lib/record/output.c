@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -27,6 +26,20 @@
 #include "record/record-local.h"
 #include "tracedat/ringpage.h"
 #include "tracedat/write.h"
+
+/*
+ * Room for the trace.dat's metadata and the first piece of moved CPU data,
+ * taken at the start: a disk that fills up still takes the trace.
+ */
+#define OUTPUT_RESERVE (8U << 20)
+
+static void output_reserve(struct recorder *r)
+{
+	/* a file system that cannot: the disk must then have that room at the end */
+	if (fallocate(r->out_fd, 0, 0, OUTPUT_RESERVE) < 0 && errno == ENOSPC)
+		fl_warn("%s: no room for the trace's metadata (%u MiB): a full disk will "
+			"lose the trace", r->opts->output, OUTPUT_RESERVE >> 20);
+}
 
 int output_open(struct recorder *r)
 {
@@ -62,6 +75,7 @@ int output_open(struct recorder *r)
 		return ret;
 	}
 	r->out_created = true;
+	output_reserve(r);
 	return 0;
 }
 
@@ -70,6 +84,47 @@ void output_restore_old(struct recorder *r)
 	/* a failed recording leaves the previous output where it was */
 	if (r->kept_old && rename(r->old_path, r->opts->output) == 0)
 		r->kept_old = false;
+}
+
+/*
+ * Events in @len bytes of @fd, read a piece at a time (never mapped or read
+ * whole: the recorder's memory does not grow with the recording).
+ * -1 with EBADMSG: not ring-buffer pages.
+ */
+static int count_events(struct recorder *r, int fd, size_t len, struct ringpage_count *total)
+{
+	size_t piece = (size_t)r->page_size * 256, off = 0;
+	struct ringpage_count c;
+	char *buf = malloc(piece);
+	int ret = -1;
+
+	memset(total, 0, sizeof(*total));
+	if (!buf)
+		return -1;
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece;
+		ssize_t got = pread(fd, buf, n, off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)n) {
+			if (got >= 0)
+				errno = EIO;
+			goto out;
+		}
+		if (ringpage_count(buf, n, r->page_size, &c) < 0) {
+			errno = EBADMSG;
+			goto out;
+		}
+		total->events += c.events;
+		if (c.last_ts > total->last_ts)
+			total->last_ts = c.last_ts;
+		off += n;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
 }
 
 /* ---- writing the trace.dat -------------------------------------------------- */
@@ -318,7 +373,6 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 		char *opt = NULL;
 		struct stat sb;
 		size_t len;
-		void *map;
 
 		len = asprintf(&opt, "CPU: %d\n%s", cpu, stats);
 		if ((int)len < 0 || tracedat_out_option(out, TRACEDAT_OPT_CPUSTAT, opt, len + 1) < 0) {
@@ -337,22 +391,23 @@ int output_write(struct recorder *r, struct fl_record_stats *st)
 		len = sb.st_size - sb.st_size % r->page_size;
 		if (!len)
 			continue;
-		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->cpu_fds[cpu], 0);
-		if (map == MAP_FAILED)
-			goto fail;
-		if (ringpage_count(map, len, r->page_size, &count) < 0) {
-			munmap(map, len);
+		if (count_events(r, r->cpu_fds[cpu], len, &count) < 0) {
+			if (errno != EBADMSG)
+				goto fail;
 			fl_err(ret, "CPU %d data is not ring-buffer pages", cpu);
 			goto out;
 		}
-		munmap(map, len);
 		st->events += count.events;
-		if (tracedat_out_cpu_fd(out, cpu, r->cpu_fds[cpu], 0, len) < 0)
+		/* moved, not copied: a full disk has room for it */
+		if (tracedat_out_cpu_fd_move(out, cpu, r->cpu_fds[cpu], 0, len, true) < 0)
 			goto fail;
 	}
 	if (tracedat_out_finish(out) < 0)
 		goto fail;
 	st->bytes = tracedat_out_size(out);
+	/* what is left of the space reserved at the start */
+	if (ftruncate(r->out_fd, st->bytes) < 0)
+		goto fail;
 	ret = 0;
 	goto out;
 fail:

@@ -103,6 +103,8 @@ struct fl_stream *fl_stream_start(struct tracefs_instance *instance, int nr_cpus
  * Returns 0, or -1 if a reader failed (errno of the first failure).
  */
 int fl_stream_stop(struct fl_stream *stream);
+/* errno of the first reader that failed while running (ENOSPC: disk full), 0 */
+int fl_stream_error(struct fl_stream *stream);
 /* Bytes written for @cpu so far, and for all CPUs. */
 uint64_t fl_stream_bytes(struct fl_stream *stream, int cpu);
 uint64_t fl_stream_total_bytes(struct fl_stream *stream);
@@ -140,6 +142,7 @@ struct recorder {
 	int root_pid;		/* COMMAND's pid, kept after it is reaped */
 	uint64_t child_start_ns, child_end_ns;	/* released, seen exited (trace clock); 0: not */
 	const char *cut;	/* why the trace is cut short, or NULL */
+	const char *limit;	/* a limit (free space, --max-size) stopped the recording */
 	bool progress;		/* stderr is a terminal: a progress line */
 	bool progress_shown;
 	uint64_t progress_next;
@@ -179,6 +182,7 @@ int command_release(struct recorder *r);
 bool command_exited(struct recorder *r);	/* reaps it if it did */
 void command_signal(struct recorder *r, int sig);
 void command_reap(struct recorder *r);		/* a moment for it to go, after the end */
+void command_wait_end(struct recorder *r);	/* until it exits; signals passed on */
 void command_cleanup(struct recorder *r, bool failed);
 
 /* capture.c: the per-CPU data and when the recording ends */

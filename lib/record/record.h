@@ -54,6 +54,7 @@ struct fl_record_opts {
 	bool no_clobber;		/* refuse an existing output */
 	double duration;		/* seconds, 0 = until COMMAND exits or a signal */
 	uint64_t max_size;		/* bytes of trace data, 0 = no limit */
+	uint64_t min_free;		/* stop below this much free space, 0 = no guard */
 	unsigned int buffer_kb;		/* per-CPU ring buffer, 0 = default */
 	char **command;			/* NULL or argv of COMMAND */
 	int argc;			/* this forklock record's own arguments, */
@@ -74,6 +75,7 @@ struct fl_record_stats {
 	const char *tier;		/* "tracepoint" or "kprobe" */
 	int nr_probes;			/* kprobes recorded */
 	const char *cut;		/* the trace was written but is cut short: why */
+	const char *limit;		/* a limit stopped the recording, COMMAND ran on: why */
 	uint64_t bpf_records;		/* bpf tier: fork records in the file */
 	uint64_t bpf_lost;		/* ... and lost (the BPF ring buffer was full) */
 };

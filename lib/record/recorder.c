@@ -98,7 +98,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	const char *why;
 	char **stale = NULL;
 	sigset_t block;
-	uint64_t t_end;
+	uint64_t t_end, stop_ns = 0;
 	int ret, n;
 
 	memset(st, 0, sizeof(*st));
@@ -232,10 +232,23 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	why = capture_wait(&r);
 	t_end = fl_mono_ns();
 	if (stop_tracing(&r) < 0) {
-		ret = fl_err(FL_EXIT_TRACEFS, "reading the trace buffers failed: %s", strerror(errno));
-		goto fail;
+		if (errno == ENOSPC && !r.cut)
+			r.cut = "the output's file system is full (ENOSPC)";
+		if (errno != ENOSPC) {
+			ret = fl_err(FL_EXIT_TRACEFS, "reading the trace buffers failed: %s",
+				     strerror(errno));
+			goto fail;
+		}
+	}
+	if ((r.cut || r.limit) && r.child > 0) {
+		fl_notice("recording stopped (%s); COMMAND runs on to its end", why);
+		command_wait_end(&r);
+		stop_ns = fl_mono_ns();
 	}
 	command_reap(&r);
+	if (r.cut || r.limit)
+		fl_snapshot_add(&r.snap, FL_SNAP_STOP_FMT, (unsigned long long)t_end,
+				r.cut || stop_ns ? 1 : 0, 0, why);
 	if (opts->command)
 		fl_snapshot_add(&r.snap, FL_SNAP_CMDTIMES_FMT, r.root_pid,
 				(unsigned long long)r.child_start_ns,
@@ -249,6 +262,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	st->tier = r.kprobe_tier ? "kprobe" : r.bpf ? "bpf" : "tracepoint";
 	st->nr_probes = r.probes.nr;
 	st->cut = r.cut;
+	st->limit = r.limit;
 	for (n = 0; n < FL_EV_NR; n++)
 		if (fl_events[n].record != FL_RECORD_NO &&
 		    !fl_event_present(fl_events[n].system, fl_events[n].name))

@@ -29,7 +29,7 @@ struct cpu_reader {
 	_Atomic uint64_t bytes;
 	_Atomic pid_t tid;
 	int nice;		/* current nice value of this reader */
-	int error;		/* errno of a failed read or write */
+	_Atomic int error;	/* errno of a failed read or write */
 };
 
 struct fl_stream {
@@ -154,6 +154,16 @@ int fl_stream_stop(struct fl_stream *s)
 		errno = error;
 		return -1;
 	}
+	return 0;
+}
+
+int fl_stream_error(struct fl_stream *s)
+{
+	int cpu, e;
+
+	for (cpu = 0; cpu < s->nr_cpus; cpu++)
+		if ((e = s->readers[cpu].error))
+			return e;
 	return 0;
 }
 

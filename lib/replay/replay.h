@@ -69,6 +69,16 @@ struct fl_trace_info {
 	uint64_t command_forks;		/* forks (complete or not) by the tree */
 	uint64_t host_forks;		/* forks of every task, the tree's among them */
 	bool has_sched;			/* sched_switch and sched_waking: forks' off-CPU time */
+	/*
+	 * The recording stopped before its end (a full disk, the free-space
+	 * guard, --max-size, tracing switched off elsewhere) or was put
+	 * together by forklock recover: why, and up to when (trace clock).
+	 */
+	bool stopped;
+	bool stop_cut;			/* the trace lacks part of the run */
+	bool recovered;
+	int64_t stop_ns;
+	char stop_why[192];
 };
 
 /* Events lost: the larger of the pages' count and the CPUSTAT options'. */

@@ -131,6 +131,15 @@ void snapshot_print(struct replay *rp, int pid, const char *line)
 		if (v)
 			copy_line(info->command, sizeof(info->command), v);
 		break;
+	case FL_SNAP_STOP:
+		info->stopped = true;
+		info->stop_cut = fl_snapline_num(rest, "cut", 0) == 1;
+		info->recovered = fl_snapline_num(rest, "recovered", 0) == 1;
+		info->stop_ns = fl_snapline_num(rest, "at", 0);
+		v = fl_snapline_value(rest, "why");
+		if (v)
+			copy_line(info->stop_why, sizeof(info->stop_why), v);
+		break;
 	case FL_SNAP_CMDTIMES:
 		/* a pid of the recorder's PID namespace names no task of the events */
 		if (fl_snapline_num(rest, "host", 0) != 1)

@@ -239,6 +239,16 @@ static int text_end(void *ctx, const struct fl_report *rep)
 			(unsigned long long)fl_trace_lost(t), t->lost_unknown ? " (and an unknown number)" : "");
 		if (t->command[0])
 			fprintf(out, "  command: %s\n", t->command);
+		if (t->stopped) {
+			char line[320];
+
+			snprintf(line, sizeof(line), "  %s %.3f s into the trace: %s%s",
+				 t->recovered ? "recovered: the recorder died; data up to" :
+				 "recording stopped early",
+				 (double)(t->stop_ns - (int64_t)t->first_ts) / 1e9, t->stop_why,
+				 t->stop_cut ? " (the trace lacks the rest of the run)" : "");
+			fl_render_wrap(out, FL_TEXT_COLUMNS, 4, line);
+		}
 		snprintf(line, sizeof(line), "  view: %s",
 			 fl_render_view(view, sizeof(view), s, t));
 		fl_render_wrap(out, FL_TEXT_COLUMNS, 4, line);

@@ -99,6 +99,8 @@ char *td_escape_format(const char *buf, size_t len, size_t *out_len);
 int td_write_all(int fd, const void *buf, size_t len);
 int td_write_zeros(int fd, uint64_t len);
 int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len);	/* @len bytes at @offset */
+/* The same in pieces, each punched out of @src_fd once copied. */
+int td_move_fd(int out_fd, int src_fd, off_t offset, size_t len);
 
 /* A buffer's CPU data: chunks from memory or from a capture file. */
 struct td_chunk {
@@ -106,6 +108,7 @@ struct td_chunk {
 	int		fd;
 	off_t		offset;
 	size_t		len;
+	bool		release;	/* punch the source's blocks as they are copied */
 };
 
 struct td_cpu {

@@ -7,6 +7,7 @@
  * (EIO: a source shorter than promised, or a write that wrote nothing).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -101,6 +102,24 @@ int td_copy_fd(int out_fd, int src_fd, off_t offset, size_t len)
 	return 0;
 }
 
+/* A piece at a time, each given back to the file system once copied. */
+int td_move_fd(int out_fd, int src_fd, off_t offset, size_t len)
+{
+	const size_t piece = 1 << 20;
+	size_t n;
+
+	while (len) {
+		n = len < piece ? len : piece;
+		if (td_copy_fd(out_fd, src_fd, offset, n))
+			return -1;
+		/* a file system without holes keeps the blocks: only the space is not freed */
+		fallocate(src_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, n);
+		offset += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* ---- the CPU data of a buffer: chunks, placed page-aligned, then written -- */
 
 int td_add_chunk(struct td_cpu *cpus, int cpu, struct td_chunk *chunk)
@@ -156,7 +175,9 @@ int td_write_cpus(int fd, int nr_cpus, struct td_cpu *cpus, uint64_t *pos)
 			if (chunk->mem) {
 				if (td_write_all(fd, chunk->mem, chunk->len))
 					return -1;
-			} else if (td_copy_fd(fd, chunk->fd, chunk->offset, chunk->len)) {
+			} else if (chunk->release ?
+				   td_move_fd(fd, chunk->fd, chunk->offset, chunk->len) :
+				   td_copy_fd(fd, chunk->fd, chunk->offset, chunk->len)) {
 				return -1;
 			}
 		}

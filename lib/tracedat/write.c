@@ -455,7 +455,13 @@ int tracedat_out_buffer_mem(struct tracedat_out *out, const char *name, int cpu,
 int tracedat_out_cpu_fd(struct tracedat_out *out, int cpu, int src_fd,
 			off_t offset, size_t len)
 {
-	struct td_chunk chunk = { .fd = src_fd, .offset = offset, .len = len };
+	return tracedat_out_cpu_fd_move(out, cpu, src_fd, offset, len, false);
+}
+
+int tracedat_out_cpu_fd_move(struct tracedat_out *out, int cpu, int src_fd,
+			     off_t offset, size_t len, bool release)
+{
+	struct td_chunk chunk = { .fd = src_fd, .offset = offset, .len = len, .release = release };
 
 	if (!chunk_ok(out, cpu, len))
 		return -1;

@@ -20,6 +20,7 @@
 #ifndef FORKLOCK_TRACEDAT_WRITE_H
 #define FORKLOCK_TRACEDAT_WRITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -76,6 +77,13 @@ int tracedat_out_cpu_mem(struct tracedat_out *out, int cpu, const void *buf, siz
  */
 int tracedat_out_cpu_fd(struct tracedat_out *out, int cpu, int src_fd,
 			off_t offset, size_t len);
+/*
+ * The same; with @release, the source's blocks are given back (a hole
+ * punched) as each piece is copied, so assembling the file needs almost
+ * no free space beyond what the source already takes (a full disk).
+ */
+int tracedat_out_cpu_fd_move(struct tracedat_out *out, int cpu, int src_fd,
+			     off_t offset, size_t len, bool release);
 
 /*
  * Append @len bytes (a multiple of page_size) of CPU data for @cpu of the

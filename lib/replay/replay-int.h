@@ -80,6 +80,9 @@ struct fork_rec {
 	bool settled;		/* child seen, or known not to come */
 	bool aborted;		/* dup_mmap() ran, no child followed */
 	bool closed;		/* window released */
+	/* other processes' UFFDIO_* ioctls into oldmm in flight at the kprobe read */
+	struct fl_holder inflight[FL_FORK_HOLDERS];
+	int nr_inflight;
 };
 
 struct task {
@@ -112,6 +115,8 @@ struct task {
 	bool kp_dup;			/* dup_mmap() entered, window not open yet */
 	uint64_t kp_oldmm;
 	int kp_users, kp_count, kp_map_count;	/* -1: not read */
+	struct fl_holder kp_inflight[FL_FORK_HOLDERS];	/* mmget() holders at the read */
+	int kp_nr_inflight;
 	bool vsw_open, vsw_parent;	/* in __vma_start_write() */
 	uint64_t vsw_ts;
 	/* off-CPU inside its own write hold (offcpu.c) */

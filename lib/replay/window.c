@@ -57,9 +57,11 @@ static void fork_locked(struct replay *rp, struct fl_fork *f)
  * the other holders the window shows (another process's UFFDIO_* ioctl
  * or remote mmap_lock on oldmm), or say that none is named.
  */
-static void fork_holders(struct fl_fork *f)
+static void fork_holders(struct fork_rec *rec)
 {
+	struct fl_fork *f = &rec->f;
 	uint32_t i, j;
+	int k;
 
 	f->nr_holders = 0;
 	if (!fl_fork_extra_users(f))
@@ -82,6 +84,14 @@ static void fork_holders(struct fl_fork *f)
 		h->pid = a->pid;
 		memcpy(h->comm, a->comm, sizeof(h->comm));
 	}
+	/* an ioctl in flight when the kernel read mm_users, done before the window */
+	for (k = 0; k < rec->nr_inflight && f->nr_holders < FL_FORK_HOLDERS; k++) {
+		for (j = 0; j < f->nr_holders; j++)
+			if (f->holder[j].pid == rec->inflight[k].pid)
+				break;
+		if (j == f->nr_holders)
+			f->holder[f->nr_holders++] = rec->inflight[k];
+	}
 	if (!f->nr_holders) {
 		f->holder[0] = (struct fl_holder){ .kind = FL_HOLD_UNKNOWN, .pid = -1 };
 		f->nr_holders = 1;
@@ -94,7 +104,7 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 		return;
 	if (rec->is_fork && rp->sink && rp->sink->fork) {
 		fork_locked(rp, &rec->f);
-		fork_holders(&rec->f);
+		fork_holders(rec);
 		if (rec->aborted)
 			rec->f.child_pid = -1;
 		rec->f.vma_wait_ns = rec->waits;
@@ -178,6 +188,8 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 			f->map_count = t->kp_map_count;
 			f->src.map_count = FL_SRC_KPROBE;
 		}
+		memcpy(rec->inflight, t->kp_inflight, sizeof(rec->inflight));
+		rec->nr_inflight = t->kp_nr_inflight;
 		if (t->kp_count == 1)
 			f->uffd = FL_UFFD_NONE;	/* nothing else holds the mm */
 	}
@@ -341,11 +353,28 @@ static void acc_done_waiting(struct replay *rp, struct task *x, uint64_t ts)
 
 /* ---- events ------------------------------------------------------------------ */
 
+/*
+ * A UFFDIO_* ioctl locking another process's mm (its pointer known from a
+ * write hold): that mm owns the ioctl's uffd, even outside any window (a
+ * uffd passed with SCM_RIGHTS is otherwise unseen).
+ */
+static void uffd_ioctl_lock(struct replay *rp, struct task *t, uint64_t ptr)
+{
+	struct fl_mm *mm;
+
+	if (!t->in_uffd_ioctl || t->tgid <= 0 || (t->mm && t->mm->ptr == ptr))
+		return;
+	mm = u64map_get(&rp->mms, ptr);
+	if (mm && mm != t->mm && !uffd_owner(rp, t->tgid, t->ioctl_fd))
+		uffd_learn_owner(rp, t->tgid, t->ioctl_fd, mm);
+}
+
 void win_lock_start(struct replay *rp, struct task *t, uint64_t mm, bool write, uint64_t ts)
 {
 	struct task *owner;
 
 	t->lock_seen = true;
+	uffd_ioctl_lock(rp, t, mm);
 	if (write) {
 		if (t->win == WIN_HOLD && mm != t->win_mm) {
 			/* mmap_write_lock_nested(mm) in dup_mmap(): a fork window */
@@ -575,89 +604,4 @@ void win_end_of_trace(struct replay *rp)
 	i = 0;
 	while (u64map_next(&rp->tasks, &i, NULL, &val))
 		win_acc_forget(rp, val);
-}
-
-/* ---- the kprobe tier ---------------------------------------------------------- */
-
-/*
- * The read point: dup_mmap() entry (before oldmm's lock) or uprobe_dup_mmap()
- * (inside it, oldmm write-locked, before the new mm's lock).  Either way the
- * fork's record takes the values when the nested lock makes it a fork.
- */
-void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count,
-		     int map_count)
-{
-	t->kp_dup = true;
-	t->kp_oldmm = oldmm;
-	t->kp_users = users;
-	t->kp_count = count;
-	t->kp_map_count = map_count;
-}
-
-/* uprobe_end_dup_mmap(): dup_mmap() is done; its outcome is the tracepoints' */
-void win_kp_dup_mmap_end(struct replay *rp, struct task *t)
-{
-	t->kp_dup = false;
-}
-
-void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret)
-{
-	struct fork_rec *rec = t->pending ? t->pending : t->rec;
-
-	t->kp_dup = false;
-	if (!rec || !rec->is_fork)
-		return;
-	rec->f.dup_mmap_ret = ret;
-	if (ret && rec == t->pending)
-		win_abort_pending(rp, t);	/* dup_mmap() failed: no child will come */
-}
-
-void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, uint64_t ts)
-{
-	struct fork_rec *rec = t->rec;
-
-	t->vsw_open = false;
-	if (!rec || !rec->is_fork)
-		return;
-	if (vm_mm == t->win_mm) {
-		rec->f.parent_locks++;
-		t->vsw_open = t->vsw_parent = true;
-		t->vsw_ts = ts;
-	} else if (vm_mm == t->win_newmm) {
-		rec->f.child_locks++;
-	}
-}
-
-void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts)
-{
-	struct fork_rec *rec = t->rec;
-	uint64_t wait;
-
-	if (!t->vsw_open || !t->vsw_parent || !rec)
-		return;
-	t->vsw_open = false;
-	wait = ts - t->vsw_ts;
-	if (rec->f.nr_vma_waits == rec->alloc_waits) {
-		uint32_t alloc = rec->alloc_waits ? rec->alloc_waits * 2 : 64;
-		uint64_t *n = replay_realloc(rp, rec->waits, alloc, sizeof(*n));
-
-		if (!n)
-			return;
-		rec->waits = n;
-		rec->alloc_waits = alloc;
-	}
-	rec->waits[rec->f.nr_vma_waits++] = wait;
-	rec->f.vma_wait_total_ns += wait;
-	if (wait > rec->f.vma_wait_max_ns)
-		rec->f.vma_wait_max_ns = wait;
-}
-
-/* lock_vma_under_rcu() returned NULL: a reader of oldmm fell back. */
-void win_kp_rcu_ret(struct replay *rp, struct task *t, uint64_t ret)
-{
-	struct task *owner;
-
-	if (ret || !t->mm || !(owner = t->mm->window) || owner == t || !owner->rec)
-		return;
-	owner->rec->f.rcu_fallbacks++;
 }

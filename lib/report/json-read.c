@@ -404,6 +404,11 @@ int fl_jreport_decisions(const char *path, size_t i, json_t *jf, const struct fl
 		d[p].safety = k;
 		INT(x, "avoided_blocked_ns", -1, true, d[p].avoided_blocked_ns);
 		INT(x, "exposed_accessors", -1, true, d[p].exposed_accessors);
+		/* the plugin's reason: valid while @jf is (the fork is handed on at once) */
+		x = json_object_get(x, "reason");
+		if (x && !json_is_null(x) && !json_is_string(x))
+			return bad(&w, "reason", "a string or null");
+		d[p].reason = json_is_string(x) ? json_string_value(x) : NULL;
 	}
 	return 0;
 }

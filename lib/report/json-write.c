@@ -178,11 +178,13 @@ static json_t *decisions_of(const struct fl_policy_set *set, const struct fl_dec
 	pol = json_object();
 	for (p = 0; p < set->nr; p++)
 		json_object_set_new(pol, set->v[p].p->name, json_pack(
-			"{s:s,s:I,s:b,s:s,s:o,s:o}", "decision", fl_decision_name(d[p].decision),
+			"{s:s,s:I,s:b,s:s,s:o,s:o,s:o}", "decision", fl_decision_name(d[p].decision),
 			"skipped_locks", (json_int_t)d[p].skipped_locks,
 			"estimated", d[p].estimated, "safety", fl_safety_name(d[p].safety),
 			"avoided_blocked_ns", int_or_null(d[p].avoided_blocked_ns),
-			"exposed_accessors", int_or_null(d[p].exposed_accessors)));
+			"exposed_accessors", int_or_null(d[p].exposed_accessors),
+			/* a plugin's string: what it decided on (kernel-read or model) */
+			"reason", d[p].reason ? jstr(d[p].reason) : json_null()));
 	return pol;
 }
 

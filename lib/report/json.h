@@ -104,7 +104,8 @@ int fl_jreport_accessor(const char *path, const char *what, size_t i, json_t *ja
 			struct fl_accessor *a);
 
 /*
- * forks[i]'s decision by each policy of @set (by name).  Returns 0, 1 if
+ * forks[i]'s decision by each policy of @set (by name); a reason points into
+ * @jf, valid while it is.  Returns 0, 1 if
  * the fork was not judged ("policies": null), or FL_EXIT_FORMAT.
  */
 int fl_jreport_decisions(const char *path, size_t i, json_t *jf, const struct fl_policy_set *set,

@@ -172,6 +172,10 @@ class Holders(unittest.TestCase):
         self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
         dec = {c: f["policies"]["single-user-no-uffd"]["decision"] for c, f in self.forks.items()}
         self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
+        # and say so
+        why = {c: f["policies"]["single-user"]["reason"] for c, f in self.forks.items()}
+        self.assertEqual(why, {401: "mm_users > 1 (kernel-read)", 402: "mm_users > 1 (kernel-read)",
+                               403: "mm_users == 1 (kernel-read)"})
 
 
 if __name__ == "__main__":

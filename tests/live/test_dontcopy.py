@@ -75,6 +75,9 @@ class DontCopy(LiveTest):
             self.assertEqual((f["sources"]["vmas_locked"], f["sources"]["vmas_copied"]),
                              ("tracepoint", "tracepoint"))
         self.assertGreaterEqual(rep["summary"]["vmas_dontcopy"], F * D)
+        # single-user decided on the model's threads (no mm_users read here)
+        self.assertEqual({f["policies"]["single-user"]["reason"] for f in forks},
+                         {"threads == 1 (model)"})
         # the text says which forks are estimated: none of these
         text = subprocess.run([FORKLOCK, "report", "--forks", self.path("t.dat")],
                               capture_output=True, text=True)

@@ -34,7 +34,8 @@ class Policies(LiveTest):
                              len({b["waker"]["pid"] for b in f["fork_blocks"]
                                   if b["vma_end"] and b["waker"]}))
             self.assertEqual(su, {"decision": "skip", "skipped_locks": truth["vmas"],
-                                  "estimated": False, "safety": "safe"})
+                                  "estimated": False, "safety": "safe",
+                                  "reason": "threads == 1 (model)"})	# no mm_users read
             self.assertEqual(policy(f, "always-lock")["decision"], "lock")
             self.assertEqual(policy(f, "always-lock")["skipped_locks"], 0)
             # tracepoints cannot see mm_count: undecided, not guessed

@@ -101,7 +101,7 @@ int cmd_report(int argc, char **argv)
 	struct report_forks rf = { .policies = &policies };
 	struct cmd_plot plot = { 0 };
 	struct fl_sink sink = { .fork = on_fork, .ctx = &rf };
-	char **plugins = NULL;
+	char **plugins = NULL, **more;
 	int nr_plugins = 0;
 	char **files;
 	char *end;
@@ -115,12 +115,15 @@ int cmd_report(int argc, char **argv)
 		case 't':
 			ret = cmd_render_option(c, &renderer, &ropts);
 			if (ret)
-				return ret;
+				goto out_opts;
 			break;
 		case 'P':
-			plugins = realloc(plugins, (nr_plugins + 1) * sizeof(*plugins));
-			if (!plugins)
-				return fl_err(FL_EXIT_FAILURE, "out of memory");
+			more = realloc(plugins, (nr_plugins + 1) * sizeof(*plugins));
+			if (!more) {
+				ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+				goto out_opts;
+			}
+			plugins = more;
 			plugins[nr_plugins++] = optarg;
 			break;
 		case 'p':
@@ -131,8 +134,10 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'c':
 			report.cost.ns = strtoull(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-')
-				return fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
+			if (*end || !*optarg || *optarg == '-') {
+				ret = fl_err(FL_EXIT_USAGE, "--lock-cost-ns needs a number, not '%s'", optarg);
+				goto out_opts;
+			}
 			report.cost.source = "given: --lock-cost-ns";
 			cost_given = true;
 			break;
@@ -148,15 +153,17 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return FL_EXIT_OK;
+			ret = FL_EXIT_OK;
+			goto out_opts;
 		default:
-			return cmd_bad_option(c, argv);
+			ret = cmd_bad_option(c, argv);
+			goto out_opts;
 		}
 	}
 	files = optind < argc ? argv + optind : default_files;
 	ret = cmd_plot_check(&plot);
 	if (ret)
-		return ret;
+		goto out_opts;
 	cmd_set_cmdline(argc, argv);
 
 	/* every input and plugin must be usable before anything is printed */
@@ -241,6 +248,7 @@ out:
 	free(rf.results);
 	free(rf.decisions);
 	fl_policy_set_free(&policies);
-	free(plugins);
+out_opts:
+	free(plugins);		/* the option loop's early ends too */
 	return ret;
 }

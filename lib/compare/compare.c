@@ -224,7 +224,8 @@ int fl_cmp_side_load(struct fl_cmp_side *s, const char *name, const char *path,
 	ret = json ? side_json(s, path) : side_tracedat(s, path);
 	if (ret)
 		return ret;
-	qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm_forks);
+	if (s->nr_comms)	/* no forks: comms is NULL, and qsort(NULL, 0) undefined */
+		qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm_forks);
 	return 0;
 }
 

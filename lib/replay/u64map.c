@@ -6,6 +6,12 @@
 
 #define DELETED UINT64_MAX
 
+/* The keys the table cannot hold: 0 (empty) and DELETED, kept beside it. */
+static inline int edge_of(uint64_t key)
+{
+	return key == 0 ? 0 : key == DELETED ? 1 : -1;
+}
+
 static inline size_t slot_of(uint64_t key, size_t cap)
 {
 	key ^= key >> 33;
@@ -42,7 +48,10 @@ static int grow(struct u64map *m)
 		return -1;
 	}
 	n.cap = cap;
-	n.used = n.nr = 0;
+	n.used = 0;
+	memcpy(n.has_edge, m->has_edge, sizeof(n.has_edge));
+	memcpy(n.edge, m->edge, sizeof(n.edge));
+	n.nr = n.has_edge[0] + n.has_edge[1];
 	for (i = 0; i < m->cap; i++) {
 		size_t s;
 
@@ -64,8 +73,11 @@ static int grow(struct u64map *m)
 
 void *u64map_get(const struct u64map *m, uint64_t key)
 {
+	int e = edge_of(key);
 	size_t s;
 
+	if (e >= 0)
+		return m->has_edge[e] ? m->edge[e] : NULL;
 	if (!m->cap)
 		return NULL;
 	for (s = slot_of(key, m->cap); m->keys[s]; s = (s + 1) & (m->cap - 1))
@@ -77,7 +89,14 @@ void *u64map_get(const struct u64map *m, uint64_t key)
 int u64map_put(struct u64map *m, uint64_t key, void *val)
 {
 	size_t s, tomb = SIZE_MAX;
+	int e = edge_of(key);
 
+	if (e >= 0) {
+		m->nr += !m->has_edge[e];
+		m->has_edge[e] = true;
+		m->edge[e] = val;
+		return 0;
+	}
 	if ((m->used + 1) * 2 > m->cap && grow(m) < 0)
 		return -1;
 	for (s = slot_of(key, m->cap); m->keys[s]; s = (s + 1) & (m->cap - 1)) {
@@ -100,8 +119,19 @@ int u64map_put(struct u64map *m, uint64_t key, void *val)
 
 void *u64map_del(struct u64map *m, uint64_t key)
 {
+	int e = edge_of(key);
 	size_t s;
 
+	if (e >= 0) {
+		void *val = m->edge[e];
+
+		if (!m->has_edge[e])
+			return NULL;
+		m->has_edge[e] = false;
+		m->edge[e] = NULL;
+		m->nr--;
+		return val;
+	}
 	if (!m->cap)
 		return NULL;
 	for (s = slot_of(key, m->cap); m->keys[s]; s = (s + 1) & (m->cap - 1)) {
@@ -125,6 +155,19 @@ int u64map_next(const struct u64map *m, size_t *iter, uint64_t *key, void **val)
 				*key = m->keys[*iter];
 			if (val)
 				*val = m->vals[*iter];
+			(*iter)++;
+			return 1;
+		}
+	}
+	/* then the edge keys: *iter is cap, then cap + 1 */
+	for (; *iter < m->cap + 2; (*iter)++) {
+		int e = (int)(*iter - m->cap);
+
+		if (m->has_edge[e]) {
+			if (key)
+				*key = e ? DELETED : 0;
+			if (val)
+				*val = m->edge[e];
 			(*iter)++;
 			return 1;
 		}

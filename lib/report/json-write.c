@@ -296,11 +296,12 @@ static json_t *trace_obj(const struct fl_trace_info *t)
 
 static json_t *kprobe_obj(const struct fl_summary *s)
 {
-	json_t *o, *longest = json_array();
+	json_t *o, *longest;
 	int i;
 
 	if (!s->kprobe_forks)
-		return json_null();
+		return json_null();	/* a tracepoint trace: nothing built */
+	longest = json_array();
 	for (i = 0; i < s->nr_longest; i++)
 		json_array_append_new(longest, json_pack("{s:I,s:i,s:o,s:I,s:I,s:i}",
 			"ts_ns", (json_int_t)s->longest[i].ts, "parent_pid", s->longest[i].pid,
@@ -320,11 +321,12 @@ static json_t *kprobe_obj(const struct fl_summary *s)
 /* The seed experiment's bpftrace map @[only_user, locked] = count. */
 static json_t *dup_probe_obj(const struct fl_summary *s)
 {
-	json_t *a = json_array();
+	json_t *a;
 	int u, l;
 
 	if (!s->has_dup_probe)
 		return json_null();
+	a = json_array();
 	for (u = 0; u < 2; u++)
 		for (l = 0; l < 2; l++)
 			if (s->dup_probe[u][l])

@@ -229,7 +229,8 @@ static int cmp_comm(const void *a, const void *b)
 
 static void pct_of(uint64_t *v, uint64_t n, struct fl_pct *p)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n)		/* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_u64);
 	p->p50 = fl_percentile(v, n, 0.50);
 	p->p99 = fl_percentile(v, n, 0.99);
 	p->max = n ? v[n - 1] : 0;
@@ -241,7 +242,8 @@ int fl_summary_finish(struct fl_summary *s)
 	uint32_t maxv = 0;
 	int b;
 
-	qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm);
+	if (s->nr_comms)	/* no forks: comms is NULL, and qsort(NULL, 0) undefined */
+		qsort(s->comms, s->nr_comms, sizeof(*s->comms), cmp_comm);
 	if (fl_offcpu_finish(&s->offcpu))
 		s->oom = true;
 	if (s->nr_vma_waits)

@@ -127,6 +127,11 @@ const struct fl_event_spec fl_events[FL_EV_NR] = {
 	/* the /proc snapshot, written by the recorder as trace_marker lines */
 	[FL_EV_PRINT] = { TP("ftrace", "print"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
 		"forklock's /proc snapshot (events/snapline.h)" },
+	/* the bpf tier: written by record/bpf.c into its own buffer */
+	[FL_EV_BPF_FORK] = { TP("forklock", "bpf_fork"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
+		"a fork window as BPF saw it: oldmm's mm_users, mm_count, map_count" },
+	[FL_EV_BPF_STATS] = { TP("forklock", "bpf_stats"), FL_RECORD_NO, FL_REPLAY_USED, NULL,
+		"the BPF tier's windows and lost records" },
 };
 
 bool fl_event_dynamic_group(const char *system)

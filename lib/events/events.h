@@ -50,6 +50,9 @@ enum fl_ev {
 	FL_EV_K_RCU_RET,	/* lock_vma_under_rcu return */
 	FL_EV_K_DUP_PROBE,	/* the seed's dup_probe(only_user, locked) */
 	FL_EV_PRINT,		/* ftrace:print (the snapshot) */
+	/* bpf tier: buffer forklock-bpf (events/bpfevents.h) */
+	FL_EV_BPF_FORK,		/* forklock:bpf_fork */
+	FL_EV_BPF_STATS,	/* forklock:bpf_stats */
 	FL_EV_NR
 };
 

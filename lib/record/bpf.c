@@ -305,6 +305,13 @@ void bpf_tier_free(struct recorder *r)
 	r->bpf = NULL;
 }
 
+/* Records are made only while the instance traces: windows outside it have no events. */
+void bpf_tier_on(struct recorder *r, bool on)
+{
+	if (r->bpf && r->bpf->skel)
+		__atomic_store_n(&r->bpf->skel->bss->fl_on, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
 uint64_t bpf_tier_lost(struct recorder *r)
 {
 	return r->bpf ? r->bpf->lost : 0;

@@ -195,6 +195,7 @@ uint64_t capture_stat_value(const char *stats, const char *key);
 /* bpf.c: the bpf tier (programs, ring buffer, its buffer in the trace.dat) */
 int bpf_tier_start(struct recorder *r);
 void bpf_tier_stop(struct recorder *r);		/* detach and drain; idempotent */
+void bpf_tier_on(struct recorder *r, bool on);	/* records only while tracing */
 void bpf_tier_free(struct recorder *r);
 uint64_t bpf_tier_lost(struct recorder *r);
 int output_bpf(struct recorder *r, struct tracedat_out *out, int max_id, uint64_t *events);

@@ -33,6 +33,7 @@ static int stop_tracing(struct recorder *r)
 {
 	int ret = 0;
 
+	bpf_tier_on(r, false);
 	if (r->instance)
 		tracefs_trace_off(r->instance);
 	bpf_tier_stop(r);
@@ -192,6 +193,7 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		ret = fl_err(FL_EXIT_TRACEFS, "cannot turn tracing on: %s", strerror(errno));
 		goto fail;
 	}
+	bpf_tier_on(&r, true);
 	if (fl_snapshot_take(&r.snap, getpid(), r.clock) < 0) {
 		ret = fl_err(FL_EXIT_FAILURE, "cannot read /proc: %s", strerror(errno));
 		goto fail;

@@ -51,6 +51,11 @@ struct fl_decoder {
 	struct fl_field k_only_user, k_locked;
 	struct fl_field sw_prev_state, sw_prev_comm, sw_next_pid, sw_next_comm;
 	struct fl_field wk_pid, wk_comm;
+	/* bpf tier */
+	struct fl_field b_oldmm, b_newmm, b_ts_start, b_users, b_count, b_map_count;
+	struct fl_field b_users_end, b_count_end, b_map_count_end, b_users_max;
+	struct fl_field b_rise_vma, b_rise_users, b_vmas, b_anon, b_anon_vma, b_cow, b_shared;
+	struct fl_field b_light, bs_windows, bs_lost, bs_unmatched, bs_light;
 	struct tep_event *ma_write;	/* for fn resolution */
 };
 

@@ -226,6 +226,16 @@ struct fl_fork {
 	uint64_t fork_preempted_ns;	/* runnable off-CPU: preempted, or woken, not yet running */
 	uint32_t nr_blocks;
 	const struct fl_block *blocks;	/* each block (valid while the fork is handed over) */
+	/* the bpf tier (lib/replay/bpf.c): oldmm read inside the window */
+	int mm_users_max;		/* highest mm_users read in the window; -1 not read */
+	int mm_users_end, mm_count_end, map_count_end;	/* ... at its end; -1 not read */
+	bool light;			/* recorded --light: no per-VMA reads or events */
+	bool rise_known;		/* mm_users was read at every copied VMA */
+	int rise_vma;			/* first copied VMA (from 0) where mm_users changed; -1 none */
+	int rise_mm_users;		/* mm_users read there */
+	int rise_pid;			/* the process the window shows on oldmm then; -1 none */
+	char rise_comm[16];
+	int vmas_anon_vma;		/* copied VMAs with an anon_vma; -1 unknown */
 };
 
 /* mm_users was read and is above the model's threads: something else holds oldmm */

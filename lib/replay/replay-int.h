@@ -147,8 +147,12 @@ struct task {
 	bool hold_accounted;		/* this write hold's VMA change is already followed */
 };
 
+struct tracecmd_input;
+struct tep_record;
+
 struct replay {
 	struct fl_decoder dec;
+	struct tracecmd_input *handle;	/* the top buffer; the bpf tier's is another */
 	struct fl_trace_info *info;
 	const struct fl_sink *sink;
 	struct u64map tasks;		/* pid + 1 -> task */
@@ -278,8 +282,6 @@ void model_free(struct replay *rp);
 int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
 
-/* open.c: check and open @path, and what the file says of itself into @info */
-struct tracecmd_input;
 /*
  * open.c: @path checked and opened.  @cpu_events (may be NULL) gets the
  * checker's count of each CPU's data events (info->nr_cpus of them; NULL
@@ -335,5 +337,8 @@ void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, u
 void win_kp_vma_start_write_ret(struct replay *rp, struct task *t, uint64_t ts);
 void win_kp_rcu_ret(struct replay *rp, struct task *t, uint64_t ret);
 void win_end_of_trace(struct replay *rp);
+
+/* bpf.c: a record of the bpf tier's buffer, joined to its fork window */
+int bpf_record(struct replay *rp, struct tep_record *rec);
 
 #endif

@@ -14,6 +14,7 @@
 #include <event-parse.h>
 #include <trace-cmd.h>
 
+#include "events/bpfevents.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "replay/replay-int.h"
@@ -164,6 +165,12 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	char buf[4096];
 
 	info->events++;
+	if (handle != rp->handle) {
+		/* the bpf tier's buffer: its own pages, nothing to release */
+		if (rec->missed_events)
+			info->bpf_lost_pages++;
+		return bpf_record(rp, rec) < 0 || rp->nomem ? -1 : 0;
+	}
 	if (cpu >= 0 && cpu < rp->nr_cpus)
 		rp->cpu_read[cpu]++;
 	fl_release_note(&rp->release, cpu, rec->offset);
@@ -391,6 +398,22 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	return rp->nomem ? -1 : 0;	/* out of memory: stop here, fl_replay_file() says so */
 }
 
+/* The bpf tier's buffer (events/bpfevents.h), or NULL if the trace has none. */
+static struct tracecmd_input *bpf_buffer(struct replay *rp, struct tracecmd_input *handle)
+{
+	int i, n = tracecmd_buffer_instances(handle);
+
+	for (i = 0; i < n; i++) {
+		const char *name = tracecmd_buffer_instance_name(handle, i);
+
+		if (name && !strcmp(name, FL_BPF_BUFFER)) {
+			rp->info->bpf = true;
+			return tracecmd_buffer_instance_handle(handle, i);
+		}
+	}
+	return NULL;
+}
+
 static bool release_at_least(const char *rel, int major, int minor)
 {
 	int ma = 0, mi = 0;
@@ -420,7 +443,7 @@ static int read_whole(const struct replay *rp, const char *path)
 
 int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info)
 {
-	struct tracecmd_input *handle = NULL;
+	struct tracecmd_input *handle = NULL, *bpf;
 	struct replay rp = { .info = info, .sink = sink, .recorder_pid = -1 };
 	char why[256];
 	int ret, k;
@@ -473,7 +496,17 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	rp.last_fn = ~0ULL;
 	fl_release_init(&rp.release, path);
 
-	ret = tracecmd_iterate_events(handle, NULL, 0, on_record, &rp);
+	rp.handle = handle;
+	bpf = bpf_buffer(&rp, handle);
+	if (bpf && info->tier == FL_TIER_TRACEPOINT)
+		info->tier = FL_TIER_BPF;
+	if (bpf) {
+		struct tracecmd_input *both[2] = { handle, bpf };
+
+		ret = tracecmd_iterate_events_multi(both, 2, on_record, &rp);
+	} else {
+		ret = tracecmd_iterate_events(handle, NULL, 0, on_record, &rp);
+	}
 	win_end_of_trace(&rp);
 	/* the kernel release may only be known from the snapshot */
 	info->vma_locks = release_at_least(info->kernel, 6, 4);
@@ -486,6 +519,8 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 			win_task_gone(&rp, rp.exited[k]);
 	model_free(&rp);
 	fl_decoder_free(&rp.dec);
+	if (bpf)
+		tracecmd_close(bpf);
 	tracecmd_close(handle);
 	if (rp.nomem)
 		ret = fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);

@@ -79,6 +79,17 @@ struct fl_trace_info {
 	bool recovered;
 	int64_t stop_ns;
 	char stop_why[192];
+	/* the bpf tier (its own buffer in the trace) */
+	bool bpf;			/* the trace has the bpf tier's buffer */
+	bool light;			/* recorded --light: no per-VMA events */
+	bool bpf_stats;			/* its end-of-recording counts were found */
+	uint64_t bpf_windows;		/* windows the BPF programs closed */
+	uint64_t bpf_lost;		/* ... whose record the ring buffer had no room for */
+	uint64_t bpf_unmatched;		/* write locks its per-task map had no room for */
+	uint64_t bpf_lost_pages;	/* pages of its buffer flagged with missed events */
+	uint64_t bpf_records;		/* fork records read */
+	uint64_t bpf_unjoined;		/* ... that matched no fork window of the replay */
+	uint64_t bpf_joined;		/* ... joined to their fork */
 };
 
 /* Events lost: the larger of the pages' count and the CPUSTAT options'. */

@@ -114,6 +114,9 @@ void snapshot_print(struct replay *rp, int pid, const char *line)
 		rp->snapshot_done = true;
 		break;
 	case FL_SNAP_TIER:
+		v = fl_snapline_value(rest, "light");
+		if (v && *v == '1')
+			info->light = true;
 		v = fl_snapline_value(rest, "probes");
 		if (v && *v != '-')
 			copy_word(info->probes, sizeof(info->probes), v);

@@ -162,6 +162,10 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 	f->mm_count = -1;
 	f->map_count = -1;
 	f->vmas_dontcopy = -1;
+	f->mm_users_max = f->mm_users_end = f->mm_count_end = f->map_count_end = -1;
+	f->rise_vma = f->rise_pid = -1;
+	f->vmas_anon_vma = -1;
+	f->light = rp->info->light;
 	f->src = (struct fl_sources){
 		.threads = f->threads >= 0 ? FL_SRC_TRACEPOINT : FL_SRC_NONE,
 		.vmas_copied = FL_SRC_TRACEPOINT,

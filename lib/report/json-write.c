@@ -220,6 +220,11 @@ static void fork_hand(json_t *o, const char *key, const void *arg)
 		v = kprobe_of(f);
 	} else if (!strncmp(key, "fork_", 5)) {
 		v = fl_json_blocked(f, key);	/* json-blocked.c */
+	} else if (!strcmp(key, "mm_users_rise")) {
+		v = f->rise_vma < 0 ? json_null() : json_pack("{s:i,s:i,s:o}",
+			"vma_index", f->rise_vma, "mm_users", f->rise_mm_users,
+			"holder", f->rise_pid < 0 ? json_null() :
+			json_pack("{s:i,s:o}", "pid", f->rise_pid, "comm", jstr(f->rise_comm)));
 	} else {	/* "policies" */
 		v = decisions_of(fa->set, fa->d);
 	}
@@ -280,6 +285,17 @@ static void trace_hand(json_t *o, const char *key, const void *arg)
 
 	if (!strcmp(key, "lost_events")) {
 		json_object_set_new(o, key, json_integer((json_int_t)fl_trace_lost(t)));
+		return;
+	}
+	if (!strcmp(key, "bpf")) {
+		json_object_set_new(o, key, !t->bpf ? json_null() : json_pack(
+			"{s:I,s:I,s:I,s:o,s:o,s:o}",
+			"records", (json_int_t)t->bpf_records, "joined", (json_int_t)t->bpf_joined,
+			"unjoined", (json_int_t)t->bpf_unjoined,
+			"windows", t->bpf_stats ? json_integer((json_int_t)t->bpf_windows) : json_null(),
+			"lost", t->bpf_stats ? json_integer((json_int_t)t->bpf_lost) : json_null(),
+			"unmatched", t->bpf_stats ? json_integer((json_int_t)t->bpf_unmatched) :
+			json_null()));
 		return;
 	}
 	/* "missing_events" */

@@ -36,6 +36,8 @@ const struct fl_jmember fl_json_fork[] = {
 	M(FL_J_INT_NULL, "mm_count", struct fl_fork, mm_count, true),
 	M(FL_J_INT_NULL, "map_count", struct fl_fork, map_count, true),
 	HAND("mm_users_holders"),	/* fl_json_holder: mm_users > threads */
+	M(FL_J_INT_NULL, "mm_users_max", struct fl_fork, mm_users_max, true),
+	HAND("mm_users_rise"),		/* bpf tier: where mm_users changed in the window */
 	NAME("uffd", struct fl_fork, uffd, uffd_name, 3, FL_UFFD_UNKNOWN),
 	M(FL_J_INT, "vmas_locked", struct fl_fork, vmas_locked, false),
 	NAME("vmas_locked_quality", struct fl_fork, locked_quality, locked_name, FL_LOCKED_NR,
@@ -125,6 +127,8 @@ const struct fl_jmember fl_json_trace[] = {
 	M(FL_J_BOOL, "fn_unresolved", struct fl_trace_info, fn_unresolved, false),
 	M(FL_J_STR_NULL, "probes", struct fl_trace_info, probes, false),
 	M(FL_J_BOOL, "sched_events", struct fl_trace_info, has_sched, false),
+	M(FL_J_BOOL, "light", struct fl_trace_info, light, false),
+	HAND("bpf"),			/* the bpf tier's own counts, or null */
 	HAND("missing_events"),
 	{ NULL },
 };

@@ -258,6 +258,20 @@ static int text_end(void *ctx, const struct fl_report *rep)
 		if (t->tier == FL_TIER_KPROBE)
 			fprintf(out, "  kprobes inside dup_mmap() (arguments by %s): mm_users and "
 				"mm_count read, not inferred\n", t->probes[0] ? t->probes : "name");
+		if (t->bpf)
+			fprintf(out, "  bpf programs on tracepoints: mm_users, mm_count and map_count "
+				"read, not inferred; %llu fork records (%llu joined to a fork, %llu to "
+				"none), %s%llu lost (BPF ring buffer full)\n",
+				(unsigned long long)t->bpf_records, (unsigned long long)t->bpf_joined,
+				(unsigned long long)t->bpf_unjoined,
+				t->bpf_stats ? "" : "no end record: unknown, ",
+				(unsigned long long)t->bpf_lost);
+		if (t->bpf_stats && t->bpf_lost)
+			fprintf(out, "  %llu bpf fork records were lost: those forks have no kernel-read "
+				"values (tier tracepoint)\n", (unsigned long long)t->bpf_lost);
+		if (t->light)
+			fprintf(out, "  light mode (--light): no per-VMA events; VMAs locked are oldmm's "
+				"map_count; VMA kinds and the VMA at which mm_users rose are not shown\n");
 		if (!t->has_snapshot)
 			fprintf(out, "  no forklock snapshot: threads and uffd of processes that existed "
 				"before the trace are unknown\n");

@@ -14,7 +14,8 @@
  *
  * Full mode also runs on maple_tree:ma_write: each fn == "mas_store" by the
  * task inside the window is one copied VMA (its val is the child's vma),
- * counted by kind, with oldmm's mm_users read at each.  Light mode leaves
+ * counted by kind, with oldmm's mm_users read at each (the first VMA at
+ * which it rose above its value at the window's start is kept).  Light mode leaves
  * that program unattached.
  */
 #include "record/bpf/core-types.h"
@@ -35,6 +36,8 @@ const volatile __u32 fl_light = 0;
 __u64 fl_lost = 0;		/* records the ring buffer had no room for */
 __u64 fl_windows = 0;		/* windows closed */
 __u64 fl_unmatched = 0;		/* tasks the `held` map had no room for */
+/* set by the recorder while the instance traces: records outside it have no window */
+__u32 fl_on = 0;
 
 struct fl_hold {
 	__u64 mm;			/* the write-locked mm (oldmm once nested) */
@@ -74,6 +77,8 @@ static __always_inline void window_end(__u32 pid, struct fl_hold *h)
 	struct mm_struct *mm = (struct mm_struct *)h->mm;
 	struct fl_bpf_fork_rec *r;
 
+	if (!fl_on)
+		return;
 	__sync_fetch_and_add(&fl_windows, 1);
 	r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
 	if (!r) {
@@ -184,7 +189,7 @@ int BPF_PROG(fl_ma_write, const char *fn, void *mas, unsigned long piv, void *va
 	users = BPF_CORE_READ(oldmm, mm_users.counter);
 	if (users > h->mm_users_max)
 		h->mm_users_max = users;
-	if (users != h->mm_users && h->rise_vma < 0) {
+	if (users > h->mm_users && h->rise_vma < 0) {
 		h->rise_vma = h->vmas;
 		h->rise_mm_users = users;
 	}

@@ -326,6 +326,26 @@ int fl_jreport_fork(const char *path, size_t i, json_t *jf, struct fl_fork *f)
 		if (read_members(&w, h, fl_json_holder, &f->holder[f->nr_holders++]))
 			return FL_EXIT_FORMAT;
 	}
+	/* bpf tier: where mm_users rose inside the window, and who held oldmm then */
+	f->rise_vma = f->rise_pid = -1;
+	f->mm_users_end = f->mm_count_end = f->map_count_end = f->vmas_anon_vma = -1;
+	x = json_object_get(jf, "mm_users_rise");
+	if (x && !json_is_null(x)) {
+		json_t *h;
+
+		if (!json_is_object(x))
+			return bad(&w, "mm_users_rise", "an object or null");
+		INT(x, "vma_index", 0, false, f->rise_vma);
+		INT(x, "mm_users", 0, false, f->rise_mm_users);
+		h = json_object_get(x, "holder");
+		if (h && !json_is_null(h)) {
+			if (!json_is_object(h))
+				return bad(&w, "mm_users_rise", "a holder object or null");
+			INT(h, "pid", -1, false, f->rise_pid);
+			if (get_str(&w, h, "comm", f->rise_comm, sizeof(f->rise_comm)))
+				return FL_EXIT_FORMAT;
+		}
+	}
 	/* kprobe tier: what the probes inside dup_mmap() read */
 	x = json_object_get(jf, "kprobe");
 	if (x && !json_is_null(x)) {

@@ -199,49 +199,66 @@ size_t wl_page_size(void)
 
 /* ---- VMAs --------------------------------------------------------- */
 
-long wl_count_vmas(void)
+/*
+ * Call @fn for each line of /proc/self/@name.  No stdio, no malloc: nothing
+ * here may add a VMA to the mm being counted.  A line longer than the buffer
+ * is passed cut, with @cut set.
+ */
+static void proc_self_lines(const char *name, void (*fn)(const char *line, size_t len,
+							     bool cut, long *n), long *n)
 {
-	static const char vsyscall[] = "[vsyscall]";
-	static char buf[64 * 1024];
-	const size_t vlen = sizeof(vsyscall) - 1;
-	char tail[sizeof(vsyscall) - 1];
-	size_t linelen = 0;
-	long lines = 0;
-	ssize_t n;
+	static char buf[64 * 1024], line[4096];
+	char path[64] = "/proc/self/";
+	size_t len = 0;
+	bool cut = false;
+	ssize_t got;
 	int fd;
 
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	strncat(path, name, sizeof(path) - strlen(path) - 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		wl_die("open /proc/self/maps");
+		wl_die("open %s", path);
 	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		got = read(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			wl_die("read /proc/self/maps");
-		if (!n)
+		if (got < 0)
+			wl_die("read %s", path);
+		if (!got)
 			break;
-		for (ssize_t i = 0; i < n; i++) {
-			char c = buf[i];
-
-			if (c != '\n') {
-				/* keep the last vlen bytes of the line */
-				if (linelen < vlen) {
-					tail[linelen] = c;
-				} else {
-					memmove(tail, tail + 1, vlen - 1);
-					tail[vlen - 1] = c;
-				}
-				linelen++;
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				else
+					cut = true;
 				continue;
 			}
-			if (linelen < vlen || memcmp(tail, vsyscall, vlen))
-				lines++;
-			linelen = 0;
+			line[len] = '\0';
+			fn(line, len, cut, n);
+			len = 0;
+			cut = false;
 		}
 	}
 	close(fd);
-	return lines;
+}
+
+/* every maps line is a VMA, except the [vsyscall] page (not in the mm) */
+static void count_vma(const char *line, size_t len, bool cut, long *n)
+{
+	static const char vsyscall[] = "[vsyscall]";
+	const size_t vlen = sizeof(vsyscall) - 1;
+
+	if (cut || len < vlen || memcmp(line + len - vlen, vsyscall, vlen))
+		(*n)++;
+}
+
+long wl_count_vmas(void)
+{
+	long n = 0;
+
+	proc_self_lines("maps", count_vma, &n);
+	return n;
 }
 
 void wl_region_create(struct wl_region *r, unsigned long n, bool touch)
@@ -306,46 +323,27 @@ void wl_dontfork_create(struct wl_region *r, unsigned long n)
 	r->vmas = n;
 }
 
+/* a VMA whose VmFlags hold "dc" (VM_DONTCOPY) */
+static void count_dontcopy(const char *line, size_t len, bool cut, long *n)
+{
+	const char *p;
+
+	(void)len;
+	(void)cut;
+	if (strncmp(line, "VmFlags:", 8))
+		return;
+	for (p = line + 8; (p = strstr(p, "dc")); p += 2)
+		if (p[-1] == ' ' && (p[2] == ' ' || !p[2])) {
+			(*n)++;
+			return;
+		}
+}
+
 long wl_count_dontcopy(void)
 {
-	static char buf[64 * 1024], line[4096];
-	size_t len = 0;
 	long n = 0;
-	ssize_t got;
-	int fd;
 
-	/* no stdio, no malloc: nothing may add a VMA (see wl_count_vmas) */
-	fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		wl_die("open /proc/self/smaps");
-	for (;;) {
-		got = read(fd, buf, sizeof(buf));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			wl_die("read /proc/self/smaps");
-		if (!got)
-			break;
-		for (ssize_t i = 0; i < got; i++) {
-			const char *p;
-
-			if (buf[i] != '\n') {
-				if (len < sizeof(line) - 1)
-					line[len++] = buf[i];
-				continue;
-			}
-			line[len] = '\0';
-			len = 0;
-			if (strncmp(line, "VmFlags:", 8))
-				continue;
-			for (p = line + 8; (p = strstr(p, "dc")); p += 2)
-				if (p[-1] == ' ' && (p[2] == ' ' || !p[2])) {
-					n++;
-					break;
-				}
-		}
-	}
-	close(fd);
+	proc_self_lines("smaps", count_dontcopy, &n);
 	return n;
 }
 

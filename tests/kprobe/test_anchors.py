@@ -21,6 +21,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from fixdesc import Desc  # noqa: E402
 from probefmt import probe_format  # noqa: E402
 
 FORKLOCK, MKFIXTURE, DATA = sys.argv[1:4]
@@ -45,23 +47,10 @@ TRACEPOINTS = [
 ]
 
 
-class Trace:
+class Trace(Desc):
     def __init__(self, kernel):
+        super().__init__(DATA, 'memcg_path=""' if kernel == "6.1" else "memcg_id=0")
         self.kernel = kernel
-        self.lines = []
-        self.ts = 1000000
-
-    def ev(self, pid, text, dt=10):
-        self.ts += dt
-        self.lines.append("@%d 0 %d %s" % (self.ts, pid, text))
-
-    def lock(self, ev, pid, mm, **kw):
-        memcg = 'memcg_path=""' if self.kernel == "6.1" else "memcg_id=0"
-        extra = " ".join("%s=%s" % (k, v) for k, v in kw.items())
-        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x %s %s" % (ev, mm, memcg, extra))
-
-    def print_(self, text):
-        self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
 
     def read(self, pid, event, oldmm, users, count, map_count):
         self.ev(pid, "%s:%s __probe_ip=0xffffffff8131fea0 oldmm=%#x mm_users=%d mm_count=%d "
@@ -94,17 +83,8 @@ class Trace:
 
     def build(self, tmp):
         release = {"6.12": "6.12.118+deb12-cloud-amd64", "6.1": "6.1.0-57-cloud-amd64"}[self.kernel]
-        head = ["page_size 4096", "cpus 1", "uname Linux fixture %s #1 SMP x86_64" % release,
-                "clock mono", "printk %s" % os.path.join(DATA, "printk_formats")]
-        for tp in TRACEPOINTS:
-            own = os.path.join(DATA, "formats", self.kernel, tp)
-            head.append("format %s %s" % (tp.split("/")[0], own if os.path.exists(own) else
-                                          os.path.join(DATA, "formats", "6.18", tp)))
-        for name, (eid, ret, args) in PROBES[self.kernel].items():
-            path = os.path.join(tmp, name + ".format")
-            with open(path, "w") as f:
-                f.write(probe_format(name, eid, ret, args))
-            head.append("format %s %s" % (GROUP, path))
+        head = (self.head(release, TRACEPOINTS, self.kernel) +
+                self.probes(tmp, GROUP, PROBES[self.kernel], probe_format))
         self.print_("forklock-snapshot begin version=1 recorder=100 clock=mono kernel=%s" % release)
         self.print_("forklock-snapshot tier name=kprobe probes=%s group=%s"
                     % ("btf" if self.kernel == "6.12" else "offsets", GROUP))
@@ -119,12 +99,7 @@ class Trace:
         self.fork(200, 201, 0xffff888000100000, 0xffff888000200000, 1, 1, 6, 4,
                   stale=0xffff888000900000)
         self.fork(300, 305, 0xffff888000300000, 0xffff888000400000, 4, 1, 5, 5)
-        desc = os.path.join(tmp, "a.desc")
-        with open(desc, "w") as f:
-            f.write("\n".join(head + self.lines) + "\n")
-        out = os.path.join(tmp, "a.dat")
-        subprocess.run([MKFIXTURE, desc, out], check=True)
-        return out
+        return self.write(tmp, "a", head, MKFIXTURE)
 
 
 def report(kernel):

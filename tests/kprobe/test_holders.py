@@ -26,6 +26,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from fixdesc import Desc  # noqa: E402
 from probefmt import probe_format  # noqa: E402
 
 FORKLOCK, MKFIXTURE, DATA = sys.argv[1:4]
@@ -53,21 +55,9 @@ TRACEPOINTS = [
 ]
 
 
-class Trace:
+class Trace(Desc):
     def __init__(self):
-        self.lines = []
-        self.ts = 1000000
-
-    def ev(self, pid, text, dt=10):
-        self.ts += dt
-        self.lines.append("@%d 0 %d %s" % (self.ts, pid, text))
-
-    def lock(self, ev, pid, mm, **kw):
-        extra = " ".join("%s=%s" % (k, v) for k, v in kw.items())
-        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x memcg_id=0 %s" % (ev, mm, extra))
-
-    def print_(self, text):
-        self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
+        super().__init__(DATA)
 
     def fork(self, child, newmm, users, count, monitor=False):
         pid = 400
@@ -97,16 +87,8 @@ class Trace:
                 % child)
 
     def build(self, tmp):
-        head = ["page_size 4096", "cpus 1", "uname Linux fixture 6.18.0 #1 SMP x86_64",
-                "clock mono", "printk %s" % os.path.join(DATA, "printk_formats")]
-        for tp in TRACEPOINTS:
-            head.append("format %s %s" % (tp.split("/")[0],
-                                          os.path.join(DATA, "formats", "6.18", tp)))
-        for name, (eid, ret, args) in PROBES.items():
-            path = os.path.join(tmp, name + ".format")
-            with open(path, "w") as f:
-                f.write(probe_format(name, eid, ret, args))
-            head.append("format %s %s" % (GROUP, path))
+        head = (self.head("6.18.0", TRACEPOINTS) +
+                self.probes(tmp, GROUP, PROBES, probe_format))
         self.print_("forklock-snapshot begin version=1 recorder=100 clock=mono kernel=6.18.0")
         self.print_("forklock-snapshot tier name=kprobe probes=btf group=%s" % GROUP)
         self.print_("forklock-snapshot proc tgid=400 threads=1 vmas=3 anon=2 cow=1 shared=0 "
@@ -119,12 +101,7 @@ class Trace:
         self.fork(401, NEWMM[0], users=2, count=2, monitor=True)
         self.fork(402, NEWMM[1], users=2, count=2)
         self.fork(403, NEWMM[2], users=1, count=1)
-        desc = os.path.join(tmp, "holders.desc")
-        with open(desc, "w") as f:
-            f.write("\n".join(head + self.lines) + "\n")
-        out = os.path.join(tmp, "holders.dat")
-        subprocess.run([MKFIXTURE, desc, out], check=True)
-        return out
+        return self.write(tmp, "holders", head, MKFIXTURE)
 
 
 class Holders(unittest.TestCase):

@@ -17,6 +17,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from fixdesc import Desc  # noqa: E402
 from probefmt import probe_format  # noqa: E402
 
 FORKLOCK, MKFIXTURE, DATA = sys.argv[1:4]
@@ -49,28 +51,11 @@ TRACEPOINTS = [
 ]
 
 
-class Kernel:
+class Kernel(Desc):
     def __init__(self, style):
+        super().__init__(DATA, 'memcg_path=""' if style == "6.8" else "memcg_id=0")
         self.style = style
         self.vsw = style == "6.18"	# __vma_start_write() probed
-        self.lines = []
-        self.ts = 1000000
-
-    def fmt_dir(self, path):
-        own = os.path.join(DATA, "formats", self.style, path)
-        return own if os.path.exists(own) else os.path.join(DATA, "formats", "6.18", path)
-
-    def lock(self, ev, pid, mm, **kw):
-        memcg = 'memcg_path=""' if self.style == "6.8" else "memcg_id=0"
-        extra = " ".join("%s=%s" % (k, v) for k, v in kw.items())
-        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x %s %s" % (ev, mm, memcg, extra))
-
-    def ev(self, pid, text, dt=10):
-        self.ts += dt
-        self.lines.append("@%d 0 %d %s" % (self.ts, pid, text))
-
-    def print_(self, text):
-        self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
 
     def fork(self, pid, comm, child, oldmm, newmm, users, count, waits, probe, sibling=None):
         self.ev(pid, "%s:dup_mmap __probe_ip=0xffffffff815f5510 oldmm=%#x mm_users=%d mm_count=%d"
@@ -107,18 +92,10 @@ class Kernel:
                 % (child, comm))
 
     def build(self, tmp):
-        head = ["page_size 4096", "cpus 1", "uname Linux fixture %s.0 #1 SMP x86_64" % self.style,
-                "clock mono", "printk %s" % os.path.join(DATA, "printk_formats")]
-        for tp in TRACEPOINTS:
-            system = tp.split("/")[0]
-            head.append("format %s %s" % (system, self.fmt_dir(tp)))
-        for name, (eid, ret, args) in PROBES.items():
-            if not self.vsw and name.startswith("vma_start_write"):
-                continue
-            path = os.path.join(tmp, name + ".format")
-            with open(path, "w") as f:
-                f.write(probe_format(name, eid, ret, args))
-            head.append("format %s %s" % (GROUP, path))
+        probes = {name: p for name, p in PROBES.items()
+                  if self.vsw or not name.startswith("vma_start_write")}
+        head = (self.head("%s.0" % self.style, TRACEPOINTS, self.style) +
+                self.probes(tmp, GROUP, probes, probe_format))
         # the snapshot, then two forks
         self.print_("forklock-snapshot begin version=1 recorder=100 clock=mono kernel=%s.0" % self.style)
         self.print_("forklock-snapshot tier name=kprobe probes=%s group=%s"
@@ -133,12 +110,7 @@ class Kernel:
         self.print_("forklock-snapshot end procs=2 tasks=3 ms=1.0")
         self.fork(200, "single", 201, A, B, users=1, count=1, waits=[100, 200, 300, 4000], probe=1)
         self.fork(300, "multi", 302, C, D, users=2, count=3, waits=[50, 60, 70000], probe=0, sibling=301)
-        desc = os.path.join(tmp, "k-%s.desc" % self.style)
-        with open(desc, "w") as f:
-            f.write("\n".join(head + self.lines) + "\n")
-        out = os.path.join(tmp, "k-%s.dat" % self.style)
-        subprocess.run([MKFIXTURE, desc, out], check=True)
-        return out
+        return self.write(tmp, "k-%s" % self.style, head, MKFIXTURE)
 
 
 class KprobeTier(unittest.TestCase):

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The output: the trace.dat is created first (0600; an existing one is kept
- * as FILE.old, replaced with --force, refused with --no-clobber) and written last with tracedat/write.h: header pages, the
+ * as FILE.old, replaced with --force, refused with --no-clobber; anything
+ * but a regular file or a symlink is refused, never removed) and written
+ * last with tracedat/write.h: header pages, the
  * formats of the ftrace events and of the event table's, printk_formats,
  * saved_cmdlines with the snapshot's tasks, the options (uname, version,
  * clock, CPU count, per-CPU stats), the snapshot as ftrace:print events
@@ -41,6 +43,19 @@ static void output_reserve(struct recorder *r)
 			"lose the trace", r->opts->output, OUTPUT_RESERVE >> 20);
 }
 
+static const char *output_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
 int output_open(struct recorder *r)
 {
 	const char *path = r->opts->output;
@@ -49,6 +64,10 @@ int output_open(struct recorder *r)
 	if (lstat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return fl_err(FL_EXIT_OUTPUT, "%s is a directory", path);
+		/* a FIFO, a device, a socket: never removed nor renamed, not even with -f */
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+			return fl_err(FL_EXIT_NOT_REGULAR, "%s is %s: record writes a regular file "
+				      "and replaces only one", path, output_kind(st.st_mode));
 		if (r->opts->no_clobber)
 			return fl_err(FL_EXIT_OUTPUT, "%s exists (--no-clobber)", path);
 		if (r->opts->force) {

@@ -239,6 +239,27 @@ class Isolation(LiveTest):
             self.assertEqual(f.read(10), b"\x17\x08\x44tracing")
         self.assertFalse(os.path.exists(out + ".old"))
 
+    def test_fifo_output_never_replaced(self):
+        """-f replaces a regular file, nothing else: a FIFO named as the
+        output stays a FIFO (no .old either), with one line and exit 21."""
+        fifo = self.path("pipe.dat")
+        os.mkfifo(fifo, 0o640)
+        for args in (["-f"], [], ["-n"]):
+            self.failed([*args, "-o", fifo, "--", "true"], 21,
+                        "%s is a FIFO: record writes a regular file and replaces only one$"
+                        % fifo)
+            self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), args)
+            self.assertEqual(stat.S_IMODE(os.lstat(fifo).st_mode), 0o640)
+            self.assertFalse(os.path.lexists(fifo + ".old"), args)
+        # a symlink to the FIFO is a symlink: -f replaces the link, never the FIFO
+        link = self.path("link-to-pipe.dat")
+        os.symlink(fifo, link)
+        proc, _, err = self.run_fl(["-f", "-o", link, "--", "true"])
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertFalse(os.path.islink(link))
+        self.assertTrue(stat.S_ISREG(os.lstat(link).st_mode))
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+
     def test_forced_output_is_private(self):
         """--force over a world-readable file: the trace (every process's
         comm and command line) must not stay readable by all."""

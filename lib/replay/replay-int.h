@@ -68,6 +68,18 @@ enum win_state {
 	WIN_NESTED_DONE,	/* ... new mm released */
 };
 
+/*
+ * A UFFDIO_* ioctl in flight during a kprobe read of mm_users whose uffd
+ * was not tied to an mm yet (passed by SCM_RIGHTS): a holder of the read
+ * if the same fd is tied to oldmm before the fork is handed over, with no
+ * close of it in between (window-kp.c).
+ */
+struct kp_cand {
+	int pid, tgid, fd;
+	bool closed;
+	char comm[16];
+};
+
 struct fork_rec {
 	struct fl_fork f;
 	uint64_t *waits;	/* per-VMA lock waits (kprobe tier) */
@@ -83,6 +95,10 @@ struct fork_rec {
 	/* other processes' UFFDIO_* ioctls into oldmm in flight at the kprobe read */
 	struct fl_holder inflight[FL_FORK_HOLDERS];
 	int nr_inflight;
+	struct kp_cand unres[FL_FORK_HOLDERS];	/* ... and those of no known mm yet */
+	int nr_unres;
+	uint64_t kp_read_ts;	/* that read's timestamp (0: no read) */
+	uint64_t kp_read_end;	/* the reader's next event (0: not known) */
 };
 
 struct task {
@@ -117,6 +133,10 @@ struct task {
 	int kp_users, kp_count, kp_map_count;	/* -1: not read */
 	struct fl_holder kp_inflight[FL_FORK_HOLDERS];	/* mmget() holders at the read */
 	int kp_nr_inflight;
+	struct kp_cand kp_unres[FL_FORK_HOLDERS];	/* ... whose uffd's mm is not known */
+	int kp_nr_unres;
+	bool kp_read_open;		/* its read's end is its next event */
+	uint64_t kp_read_ts, kp_read_end;	/* the read's interval (end 0: open) */
 	bool vsw_open, vsw_parent;	/* in __vma_start_write() */
 	uint64_t vsw_ts;
 	/* off-CPU inside its own write hold (offcpu.c) */
@@ -136,6 +156,7 @@ struct task {
 	int ioctl_fd;
 	uint32_t ioctl_cmd;
 	uint64_t ioctl_ts;
+	uint64_t ioctl_end_ts;		/* the last uffd ioctl's exit (0: none yet) */
 	bool ioctl_counted;		/* this ioctl is already an accessor */
 	/* madvise(MADV_DONTFORK/DOFORK) in flight (dontcopy.c) */
 	bool madv_pending;		/* entered, its write hold not closed yet */
@@ -185,6 +206,14 @@ struct replay {
 	uint64_t *cpu_read;		/* ... and as libtracecmd gave them */
 	int nr_cpus;
 	bool nomem;			/* memory ran out: the replay ends with an error */
+	/*
+	 * The latest kprobe reads of mm_users (window-kp.c): the kernel
+	 * fetched each value between the read's timestamp and its reader's
+	 * next event (end, 0 until that event is seen).
+	 */
+#define FL_KP_READS 16
+	struct { int pid; uint64_t ts, end; } kp_reads[FL_KP_READS];
+	int kp_reads_next;
 };
 
 /*
@@ -330,7 +359,11 @@ void win_task_gone(struct replay *rp, struct task *t);
 void win_acc_forget(struct replay *rp, struct task *x);
 void win_lost_events(struct replay *rp);
 void win_kp_dup_mmap(struct replay *rp, struct task *t, uint64_t oldmm, int users, int count,
-		     int map_count);
+		     int map_count, uint64_t ts);
+void win_kp_read_end(struct replay *rp, struct task *t, uint64_t ts);
+void win_kp_ioctl_enter(struct replay *rp, struct task *x, uint64_t ts);
+void win_kp_close(struct replay *rp, int tgid, int fd);
+void win_kp_resolve(struct replay *rp, struct fork_rec *rec);
 void win_kp_dup_mmap_end(struct replay *rp, struct task *t);
 void win_kp_dup_mmap_ret(struct replay *rp, struct task *t, int ret);
 void win_kp_vma_start_write(struct replay *rp, struct task *t, uint64_t vm_mm, uint64_t ts);

@@ -225,6 +225,9 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	/* a task that emits an event is running (a switch out says more) */
 	if (kind != FL_EV_SWITCH)
 		offcpu_ran(rp, t, rec->ts);
+	/* its kprobe read's value was fetched before this event (window-kp.c) */
+	if (t->kp_read_open)
+		win_kp_read_end(rp, t, rec->ts);
 
 	switch (kind) {
 	case FL_EV_LOCK_START:
@@ -291,11 +294,13 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		t->ioctl_ts = rec->ts;
 		t->ioctl_counted = false;
 		win_uffd_ioctl(rp, t, rec->ts);
+		win_kp_ioctl_enter(rp, t, rec->ts);
 		break;
 	}
 	case FL_EV_IOCTL_EXIT:
 		if (t->in_uffd_ioctl) {
 			t->in_uffd_ioctl = false;
+			t->ioctl_end_ts = rec->ts;
 			t->ioctl_counted = false;
 			if (!t->acc_waiting)
 				win_acc_forget(rp, t);
@@ -303,8 +308,10 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 		break;
 	case FL_EV_CLOSE:
 		not_faulting(rp, t);
-		if (t->tgid > 0)
+		if (t->tgid > 0) {
 			uffd_closed(rp, t->tgid, (int)fl_field_u64(d, rec, &d->close_fd));
+			win_kp_close(rp, t->tgid, (int)fl_field_u64(d, rec, &d->close_fd));
+		}
 		break;
 	case FL_EV_MMAP_ENTER:
 		not_faulting(rp, t);
@@ -363,14 +370,14 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 				(int)fl_field_s64(d, rec, &d->k_users),
 				(int)fl_field_s64(d, rec, &d->k_count),
 				d->k_map_count.offset < 0 ? -1 :
-				(int)fl_field_s64(d, rec, &d->k_map_count));
+				(int)fl_field_s64(d, rec, &d->k_map_count), rec->ts);
 		break;
 	case FL_EV_K_UPROBE_DUP_MMAP:
 		/* inside dup_mmap(), oldmm write-locked, before the new mm's lock */
 		win_kp_dup_mmap(rp, t, fl_field_u64(d, rec, &d->ku_oldmm),
 				(int)fl_field_s64(d, rec, &d->ku_users),
 				(int)fl_field_s64(d, rec, &d->ku_count),
-				(int)fl_field_s64(d, rec, &d->ku_map_count));
+				(int)fl_field_s64(d, rec, &d->ku_map_count), rec->ts);
 		break;
 	case FL_EV_K_DUP_MMAP_END:
 		win_kp_dup_mmap_end(rp, t);

@@ -55,9 +55,10 @@ static void fork_locked(struct replay *rp, struct fl_fork *f)
 /*
  * The kernel read more users of oldmm than the model has threads: name
  * the other holders the window shows (another process's UFFDIO_* ioctl
- * or remote mmap_lock on oldmm), or say that none is named.
+ * or remote mmap_lock on oldmm) and the ioctls whose time in flight
+ * meets the read's (window-kp.c), or say that none is named.
  */
-static void fork_holders(struct fork_rec *rec)
+static void fork_holders(struct replay *rp, struct fork_rec *rec)
 {
 	struct fl_fork *f = &rec->f;
 	uint32_t i, j;
@@ -66,6 +67,7 @@ static void fork_holders(struct fork_rec *rec)
 	f->nr_holders = 0;
 	if (!fl_fork_extra_users(f))
 		return;
+	win_kp_resolve(rp, rec);
 	for (i = 0; i < f->nr_detail && f->nr_holders < FL_FORK_HOLDERS; i++) {
 		const struct fl_accessor *a = &f->accessor[i];
 		struct fl_holder *h;
@@ -74,6 +76,13 @@ static void fork_holders(struct fork_rec *rec)
 			continue;
 		if (a->tgid >= 0 && a->tgid == f->parent_tgid)
 			continue;	/* a thread of the parent: counted in threads */
+		/*
+		 * An ioctl that entered after the kernel fetched mm_users (the
+		 * reader's next event, window-kp.c) took its mmget() too late
+		 * to be counted: not a holder of that read.
+		 */
+		if (a->kind == FL_ACC_UFFD_IOCTL && rec->kp_read_end && a->ts > rec->kp_read_end)
+			continue;
 		for (j = 0; j < f->nr_holders; j++)
 			if (f->holder[j].pid == a->pid)
 				break;
@@ -104,7 +113,7 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 		return;
 	if (rec->is_fork && rp->sink && rp->sink->fork) {
 		fork_locked(rp, &rec->f);
-		fork_holders(rec);
+		fork_holders(rp, rec);
 		if (rec->aborted)
 			rec->f.child_pid = -1;
 		rec->f.vma_wait_ns = rec->waits;
@@ -194,6 +203,10 @@ static void fill_fork(struct replay *rp, struct task *t, struct fork_rec *rec)
 		}
 		memcpy(rec->inflight, t->kp_inflight, sizeof(rec->inflight));
 		rec->nr_inflight = t->kp_nr_inflight;
+		memcpy(rec->unres, t->kp_unres, sizeof(rec->unres));
+		rec->nr_unres = t->kp_nr_unres;
+		rec->kp_read_ts = t->kp_read_ts;
+		rec->kp_read_end = t->kp_read_end;
 		if (t->kp_count == 1)
 			f->uffd = FL_UFFD_NONE;	/* nothing else holds the mm */
 	}

@@ -16,21 +16,22 @@ class Desc:
         self.lines = []
         self.ts = 1000000
 
-    def ev(self, pid, text, dt=10):
+    def ev(self, pid, text, dt=10, cpu=0):
+        """An event DT ns after the last one (0: the same tick) on CPU."""
         self.ts += dt
-        self.lines.append("@%d 0 %d %s" % (self.ts, pid, text))
+        self.lines.append("@%d %d %d %s" % (self.ts, cpu, pid, text))
 
-    def lock(self, ev, pid, mm, **kw):
+    def lock(self, ev, pid, mm, dt=10, cpu=0, **kw):
         extra = " ".join("%s=%s" % (k, v) for k, v in kw.items())
-        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x %s %s" % (ev, mm, self.memcg, extra))
+        self.ev(pid, "mmap_lock:mmap_lock_%s mm=%#x %s %s" % (ev, mm, self.memcg, extra), dt, cpu)
 
     def print_(self, text):
         self.lines.append('@%d 0 100 ftrace:print ip=0 buf="%s\\n"' % (self.ts, text))
 
-    def head(self, release, tracepoints, kernel="6.18"):
+    def head(self, release, tracepoints, kernel="6.18", cpus=1):
         """The header: KERNEL's own tracepoint formats where tests/data has
         them, 6.18's otherwise."""
-        head = ["page_size 4096", "cpus 1", "uname Linux fixture %s #1 SMP x86_64" % release,
+        head = ["page_size 4096", "cpus %d" % cpus, "uname Linux fixture %s #1 SMP x86_64" % release,
                 "clock mono", "printk %s" % os.path.join(self.data, "printk_formats")]
         for tp in tracepoints:
             own = os.path.join(self.data, "formats", kernel, tp)

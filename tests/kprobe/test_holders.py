@@ -13,6 +13,24 @@ times.  The kernel-side probe reads:
           cannot name ("unknown");
   fork 3: mm_users 1, mm_count 1: model and kernel agree.
 
+The kernel fetches mm_users after the read's timestamp and before the
+reader's next event; a UFFDIO_* ioctl holds its mmget() only between its
+sys_enter and sys_exit.  Forks 4-7 (mm_users 2, the monitor on CPU 1)
+are the guests' cases (tests/vm: the fetch came microseconds late):
+
+  fork 4: the monitor's last ioctl ended before the read, its next one
+          enters after the read's timestamp but before the owner's next
+          event: it may hold the count, it is named;
+  fork 5: the monitor's ioctl enters at the read's very tick (CPU 1):
+          named;
+  fork 6: the monitor's ioctl ends at the read's very tick, sorted before
+          it: named;
+  fork 7: the monitor's ioctl enters only after the owner's next event
+          (and then waits for oldmm inside the window): it took its
+          mmget() after the kernel fetched mm_users, so the trace names
+          no holder ("unknown"), though the monitor is a concurrent
+          accessor of the window.
+
 The report must keep threads == 1 (the model) apart from mm_users (read),
 name the holder per fork, count two forks with transient mm_users, count
 no fork as multi-threaded, and let the policies decide on what the kernel
@@ -38,6 +56,8 @@ MAS_STORE = "0xffffffff825218e8"	# tests/data/printk_formats
 GROUP = "forklock_100"
 OLDMM = 0xffff888000100000
 NEWMM = [0xffff888000200000, 0xffff888000300000, 0xffff888000400000]
+NAMED = [{"pid": 500, "comm": "monitor", "kind": "uffd_ioctl"}]
+UNKNOWN = [{"pid": None, "comm": "", "kind": "unknown"}]
 UFFDIO_COPY = 0xc028aa03
 
 PROBES = {
@@ -86,8 +106,54 @@ class Trace(Desc):
         self.ev(pid, 'task:task_newtask pid=%d comm="owner" clone_flags=0x1200000 oom_score_adj=0'
                 % child)
 
+    def ioctl(self, cpu=1, dt=10):
+        self.ev(500, "syscalls:sys_enter_ioctl __syscall_nr=16 fd=5 cmd=%#x arg=0x7ffd0000"
+                % UFFDIO_COPY, dt, cpu)
+
+    def ioctl_end(self, cpu=1, dt=10):
+        self.ev(500, "syscalls:sys_exit_ioctl __syscall_nr=16 ret=0", dt, cpu)
+
+    def fork_near(self, child, newmm, case):
+        """mm_users 2 read with the monitor's ioctls around the read (forks 4-7)."""
+        pid = 400
+        read = ("%s:dup_mmap __probe_ip=0xffffffff815f5510 oldmm=%#x mm_users=2 mm_count=2"
+                % (GROUP, OLDMM))
+        self.ioctl()
+        if case == "exit-tick":	# the ioctl's end and the read share a tick
+            self.ioctl_end(cpu=0)
+            self.ev(pid, read, dt=0)
+        else:
+            self.ioctl_end()
+            self.ev(pid, read)
+        if case == "enter-after":
+            self.ioctl(dt=3)
+        elif case == "enter-tick":
+            self.ioctl(dt=0)
+        self.lock("start_locking", pid, OLDMM, write="true")	# the reader's next event
+        if case == "enter-late":
+            self.ioctl(dt=5)
+        self.lock("acquire_returned", pid, OLDMM, write="true", success="true")
+        self.lock("start_locking", pid, newmm, write="true")
+        self.lock("acquire_returned", pid, newmm, write="true", success="true")
+        if case == "enter-late":	# its per-VMA lock fails: it waits for oldmm
+            self.lock("start_locking", 500, OLDMM, cpu=1, write="false")
+        for i in range(3):
+            self.ev(pid, "maple_tree:ma_write fn=%s min=0 max=0 index=%d last=%d piv=0 val=0x1 node=0"
+                    % (MAS_STORE, i * 4096, i * 4096 + 4095))
+        self.lock("released", pid, newmm, write="true")
+        self.lock("released", pid, OLDMM, write="true")
+        self.ev(pid, "%s:dup_mmap_ret __probe_func=0xffffffff815f5510 "
+                "__probe_ret_ip=0xffffffff81002000 ret=0" % GROUP)
+        if case == "enter-late":
+            self.lock("acquire_returned", 500, OLDMM, cpu=1, write="false", success="true")
+            self.lock("released", 500, OLDMM, cpu=1, write="false")
+        if case != "exit-tick":
+            self.ioctl_end()
+        self.ev(pid, 'task:task_newtask pid=%d comm="owner" clone_flags=0x1200000 oom_score_adj=0'
+                % child)
+
     def build(self, tmp):
-        head = (self.head("6.18.0", TRACEPOINTS) +
+        head = (self.head("6.18.0", TRACEPOINTS, cpus=2) +
                 self.probes(tmp, GROUP, PROBES, probe_format))
         self.print_("forklock-snapshot begin version=1 recorder=100 clock=mono kernel=6.18.0")
         self.print_("forklock-snapshot tier name=kprobe probes=btf group=%s" % GROUP)
@@ -101,6 +167,9 @@ class Trace(Desc):
         self.fork(401, NEWMM[0], users=2, count=2, monitor=True)
         self.fork(402, NEWMM[1], users=2, count=2)
         self.fork(403, NEWMM[2], users=1, count=1)
+        for child, case in ((404, "enter-after"), (405, "enter-tick"), (406, "exit-tick"),
+                            (407, "enter-late")):
+            self.fork_near(child, 0xffff888000500000 + child * 0x1000, case)
         return self.write(tmp, "holders", head, MKFIXTURE)
 
 
@@ -119,40 +188,45 @@ class Holders(unittest.TestCase):
             cls.forks = {f["child_pid"]: f for f in cls.rep["forks"]}
 
     def test_threads_kept_apart_from_mm_users(self):
-        self.assertEqual(sorted(self.forks), [401, 402, 403])
+        self.assertEqual(sorted(self.forks), list(range(401, 408)))
         got = {c: (f["threads"], f["mm_users"], f["mm_count"]) for c, f in self.forks.items()}
-        self.assertEqual(got, {401: (1, 2, 2), 402: (1, 2, 2), 403: (1, 1, 1)})
+        self.assertEqual(got, {401: (1, 2, 2), 402: (1, 2, 2), 403: (1, 1, 1), 404: (1, 2, 2),
+                               405: (1, 2, 2), 406: (1, 2, 2), 407: (1, 2, 2)})
         for f in self.forks.values():
             self.assertEqual((f["sources"]["threads"], f["sources"]["mm_users"]),
                              ("tracepoint", "kprobe"))
 
     def test_holders_named(self):
-        self.assertEqual(self.forks[401]["mm_users_holders"],
-                         [{"pid": 500, "comm": "monitor", "kind": "uffd_ioctl"}])
-        self.assertEqual(self.forks[402]["mm_users_holders"],
-                         [{"pid": None, "comm": "", "kind": "unknown"}])
-        self.assertEqual(self.forks[403]["mm_users_holders"], [])
+        got = {c: f["mm_users_holders"] for c, f in self.forks.items()}
+        self.assertEqual(got, {401: NAMED, 402: UNKNOWN, 403: [], 404: NAMED, 405: NAMED,
+                               406: NAMED, 407: UNKNOWN})
+
+    def test_late_ioctl_is_an_accessor_not_a_holder(self):
+        acc = [(a["kind"], a["pid"]) for a in self.forks[407]["concurrent"]]
+        self.assertEqual(acc, [("uffd_ioctl", 500)])
 
     def test_summary_counts_the_race_not_threads(self):
         s = self.rep["summary"]
-        self.assertEqual((s["forks"], s["single_threaded_forks"], s["multi_threaded_forks"]), (3, 3, 0))
+        self.assertEqual((s["forks"], s["single_threaded_forks"], s["multi_threaded_forks"]), (7, 7, 0))
         self.assertEqual((s["mm_users_read_forks"], s["threads_mm_users_disagree_forks"],
-                          s["transient_mm_users_forks"]), (3, 2, 2))
-        self.assertIn("  transient mm_users           2   forks: mm_users > threads", self.text.stdout)
+                          s["transient_mm_users_forks"]), (7, 6, 6))
+        self.assertIn("  transient mm_users           6   forks: mm_users > threads", self.text.stdout)
         self.assertIn("mm_users>threads:uffd_ioctl:monitor/500", self.text.stdout)
         self.assertIn("mm_users>threads:unknown", self.text.stdout)
-        self.assertIn("  transient mm_users 2 forks (mm_users > threads: another holder of",
+        self.assertIn("  transient mm_users 6 forks (mm_users > threads: another holder of",
                       self.mail.stdout)
 
     def test_policies_decide_on_what_the_kernel_read(self):
+        locks = {c: "lock" for c in self.forks}
+        locks[403] = "skip"
         dec = {c: f["policies"]["single-user"]["decision"] for c, f in self.forks.items()}
-        self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
+        self.assertEqual(dec, locks)
         dec = {c: f["policies"]["single-user-no-uffd"]["decision"] for c, f in self.forks.items()}
-        self.assertEqual(dec, {401: "lock", 402: "lock", 403: "skip"})
+        self.assertEqual(dec, locks)
         # and say so
         why = {c: f["policies"]["single-user"]["reason"] for c, f in self.forks.items()}
-        self.assertEqual(why, {401: "mm_users > 1 (kernel-read)", 402: "mm_users > 1 (kernel-read)",
-                               403: "mm_users == 1 (kernel-read)"})
+        self.assertEqual(why, {c: "mm_users %s 1 (kernel-read)" % ("==" if c == 403 else ">")
+                               for c in self.forks})
 
 
 if __name__ == "__main__":

@@ -137,6 +137,10 @@ int td_options(struct td_walk *c)
 			free(buf);
 			return ret;
 		}
+		if (id == TRACEDAT_OPT_BUFFER && (ret = td_note_buffer(c, buf, size)) < 0) {
+			free(buf);
+			return ret;
+		}
 		if (id == TRACEDAT_OPT_CPUSTAT) {
 			cpustat(c->p, buf);
 		} else if (id == TRACEDAT_OPT_UNAME) {

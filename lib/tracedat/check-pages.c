@@ -31,8 +31,8 @@ static inline int check_event(struct td_walk *c, int cpu, uint64_t at, uint32_t 
 	uint16_t id;
 
 	if (len < 8)
-		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event of %u bytes "
-			       "at +%u, shorter than the common fields", cpu, at, len, off);
+		return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " has an event of %u bytes "
+			       "at +%u, shorter than the common fields", c->label, cpu, at, len, off);
 	id = fl_get_u16(payload, c->cur.swap);
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
@@ -75,12 +75,12 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 	bool first = (commit & TRACEDAT_RB_MISSED_EVENTS) != 0;
 
 	if (size > page_size - hdr)
-		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " says it holds %u bytes "
-			       "of events, it has room for %u", cpu, at, size, page_size - hdr);
+		return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " says it holds %u bytes "
+			       "of events, it has room for %u", c->label, cpu, at, size, page_size - hdr);
 	if ((commit & TRACEDAT_RB_MISSED_EVENTS) && (commit & TRACEDAT_RB_MISSED_STORED) &&
 	    size + c->p->long_size > page_size - hdr)
-		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has its lost-event count "
-			       "outside the page", cpu, at);
+		return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " has its lost-event count "
+			       "outside the page", c->label, cpu, at);
 	while (idx < size) {
 		const uint8_t *e = page + hdr + idx;
 		uint32_t h, type_len, len;
@@ -102,15 +102,15 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 		case 0:		/* length (+4) in the word after the header */
 			len = fl_get_u32(e + 4, c->cur.swap);
 			if (len < 4)
-				return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event "
-					       "of length %u at +%u", cpu, at, len, hdr + idx);
+				return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " has an event "
+					       "of length %u at +%u", c->label, cpu, at, len, hdr + idx);
 			next = (uint64_t)idx + 8 + (((uint64_t)len - 4 + 3) & ~3ULL);
 			if (next > size || len > INT32_MAX)
 				goto past;
 			if (check_event(c, cpu, at, hdr + idx, e + 8, (uint32_t)(next - idx - 8),
 					first) < 0)
 				return -2;
-			c->p->cpu_events[cpu]++;
+			c->events[cpu]++;
 			first = false;
 			break;
 		default:
@@ -119,7 +119,7 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 				goto past;
 			if (check_event(c, cpu, at, hdr + idx, e + 4, type_len * 4, first) < 0)
 				return -2;
-			c->p->cpu_events[cpu]++;
+			c->events[cpu]++;
 			first = false;
 			break;
 		}
@@ -129,8 +129,8 @@ static int check_page(struct td_walk *c, int cpu, const uint8_t *page, uint64_t 
 	}
 	return 0;
 past:
-	return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " has an event at +%u that runs "
-		       "past its %u bytes of data", cpu, at, hdr + idx, size);
+	return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " has an event at +%u that runs "
+		       "past its %u bytes of data", c->label, cpu, at, hdr + idx, size);
 }
 
 
@@ -160,12 +160,12 @@ static int check_order(struct td_walk *c, int cpu, const uint8_t *page, uint64_t
 	struct td_page_seen *n;
 
 	if (!ts && !commit)
-		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " is zeroed (overwritten, "
-			       "or a hole in a sparse file)", cpu, at);
+		return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " is zeroed (overwritten, "
+			       "or a hole in a sparse file)", c->label, cpu, at);
 	if (!first && ts < c->last_ts)
-		return td_corrupt(c, "CPU %d: the page at offset %" PRIu64 " is older than the page "
+		return td_corrupt(c, "%sCPU %d: the page at offset %" PRIu64 " is older than the page "
 			       "before it (timestamp %" PRIu64 " after %" PRIu64 "): pages out of "
-			       "order", cpu, at, ts, c->last_ts);
+			       "order", c->label, cpu, at, ts, c->last_ts);
 	c->last_ts = ts;
 	if (!(commit & TRACEDAT_RB_COMMIT_MASK))
 		return 0;
@@ -243,7 +243,8 @@ int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
 		size_t n = size - done < chunk ? size - done : chunk;
 
 		if (pread(c->cur.fd, buf, n, (off_t)(off + done)) != (ssize_t)n) {
-			snprintf(c->p->why, sizeof(c->p->why), "cannot read CPU %d data", cpu);
+			snprintf(c->p->why, sizeof(c->p->why), "cannot read %sCPU %d data",
+				 c->label, cpu);
 			ret = -1;
 			break;
 		}

@@ -9,7 +9,8 @@
  *     not walked here) the child also reads every event;
  *   - every event at least as long as its format's fixed fields.
  * This file walks the sections; the options are check-options.c's, the
- * pages and event lengths check-pages.c's.
+ * named buffers' sections check-buffers.c's, the pages and event lengths
+ * check-pages.c's.
  * What is refused gets one reason (fl_tdcheck.why) for the error line.
  */
 #include <errno.h>
@@ -41,6 +42,8 @@ static struct checked {
 	struct timespec mtim, ctim;
 	int nr_cpus;
 	uint64_t *cpu_events;	/* what the walk counted, NULL: not counted */
+	int nr_buffers;
+	uint64_t buffer_events;
 } checked[CHECKED_FILES];
 static unsigned int checked_next;
 
@@ -82,6 +85,8 @@ static int remember_checked(const struct stat *st, const struct fl_tdcheck *p)
 	k->ctim = st->st_ctim;
 	k->nr_cpus = p->nr_cpus;
 	k->cpu_events = ev;
+	k->nr_buffers = p->nr_buffers;
+	k->buffer_events = p->buffer_events;
 	return 0;
 }
 
@@ -90,6 +95,8 @@ static int recall_checked(const struct checked *k, struct fl_tdcheck *p)
 {
 	if (!k->cpu_events || k->nr_cpus != p->nr_cpus)
 		return 0;
+	p->nr_buffers = k->nr_buffers;
+	p->buffer_events = k->buffer_events;
 	p->cpu_events = malloc((p->nr_cpus + 1) * sizeof(*p->cpu_events));
 	if (!p->cpu_events)
 		return -3;
@@ -254,7 +261,7 @@ static int check_ranges(struct td_walk *c, uint64_t *offs, const uint64_t *sizes
 
 static int walk_v6(struct td_walk *c)
 {
-	uint64_t size64, off, *offs = NULL, *sizes = NULL;
+	uint64_t size64, off, hdr_end, *offs = NULL, *sizes = NULL;
 	uint32_t n, m, i, j, size32;
 	const struct checked *k;
 	char name[128];
@@ -350,6 +357,7 @@ static int walk_v6(struct td_walk *c)
 		goto out;
 	if ((ret = check_ranges(c, offs, sizes)) < 0)
 		goto out;
+	hdr_end = c->cur.pos;
 	ret = -1;
 	if (c->header_only) {
 		ret = 0;
@@ -366,11 +374,13 @@ static int walk_v6(struct td_walk *c)
 		ret = td_nomem(c);
 		goto out;
 	}
+	c->label = "";
+	c->events = c->p->cpu_events;
 	for (cpu = 0; cpu < c->p->nr_cpus; cpu++) {
 		if (sizes[cpu] && (ret = td_check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
 			goto out;
 	}
-	if ((ret = td_check_seen(c)) < 0)
+	if ((ret = td_check_buffers(c, hdr_end, offs, sizes)) < 0 || (ret = td_check_seen(c)) < 0)
 		goto out;
 	if ((ret = try_open(c)) < 0 || (ret = td_check_lengths(c)) < 0)
 		goto out;
@@ -427,7 +437,12 @@ static int walk(int fd, const struct stat *st, struct fl_tdcheck *p, bool swap, 
 		free(c.need);
 		return ret;
 	}
-	return walk_v6(&c);
+	{
+		int ret = walk_v6(&c);
+
+		free(c.bufs);
+		return ret;
+	}
 }
 
 enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p)

@@ -41,6 +41,8 @@ struct fl_tdcheck {
 	 * NULL when not counted (version 7).  fl_tdcheck_free() frees it.
 	 */
 	uint64_t *cpu_events;
+	int nr_buffers;		/* v6: named buffers (BUFFER options), walked like the top one */
+	uint64_t buffer_events;	/* ... and the data events in their pages */
 };
 
 /*

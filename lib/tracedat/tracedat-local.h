@@ -31,8 +31,20 @@ struct td_page_seen {
 	uint64_t hash, at;		/* the page's contents, its offset in the file */
 };
 
+/* A BUFFER option: where the named buffer's flyrecord is. */
+struct td_buffer {
+	uint64_t offset;
+	char name[64];
+};
+
+#define TRACEDAT_MAX_BUFFERS	256
+
 struct td_walk {
 	struct fl_cursor cur;	/* the file, in its byte order; why -> p->why */
+	struct td_buffer *bufs;	/* the BUFFER options, in their order */
+	size_t nr_bufs;
+	const char *label;	/* "" for the top buffer, "buffer NAME " for a named one */
+	uint64_t *events;	/* per CPU: data events the page walk counts (the buffer's) */
 	bool has_clock;		/* a TRACECLOCK option: its text follows the CPU offsets */
 	uint16_t *shortest;	/* event id -> shortest payload in the data, 0: none */
 	uint16_t *need;		/* event id -> bytes its format's fixed fields span, 0: no format */
@@ -71,6 +83,15 @@ static inline int td_nomem(struct td_walk *c)
 
 /* check-options.c: the options section, up to its terminating id 0. */
 int td_options(struct td_walk *c);
+
+/* check-buffers.c: a BUFFER option's data noted (td_options()) ... */
+int td_note_buffer(struct td_walk *c, const char *buf, uint32_t size);
+/*
+ * ... and, after the top buffer's pages, each named buffer's section and
+ * pages (@hdr_end: where the file's headers end; the top buffer's ranges).
+ */
+int td_check_buffers(struct td_walk *c, uint64_t hdr_end, const uint64_t *top_offs,
+		     const uint64_t *top_sizes);
 
 /* check-pages.c: one CPU's data, @size bytes at @off, page by page ... */
 int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size);

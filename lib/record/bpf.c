@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 #include "record/bpf-record.h"
+#include "record/btf.h"
 #include <forklock.skel.h>	/* generated: lib/record/bpf/meson.build */
 
 #include "events/bpfevents.h"
@@ -135,6 +136,46 @@ const char *fl_bpf_btf_path(void)
 }
 
 /*
+ * The programs take the tracepoints' arguments as 6.14 and later pass
+ * them: mmap_lock_acquire_returned(mm, write, success) and
+ * mmap_lock_released(mm, write).  Before 6.14 a memcg_path came second;
+ * read with this layout those programs would take a pointer for `write`.
+ * Returns 0, or -1 with @why.
+ */
+static int check_prototypes(const char *path, char *why, size_t len)
+{
+	static const struct { const char *tp; int args; const char *proto; } want[] = {
+		{ "mmap_lock_acquire_returned", 3, "mm, write, success" },
+		{ "mmap_lock_released", 2, "mm, write" },
+		{ "ma_write", 4, "fn, mas, piv, val" },
+	};
+	struct fl_btf *btf = fl_btf_open(path);
+	size_t i;
+	int n;
+
+	if (!btf) {
+		snprintf(why, len, "cannot read the kernel BTF at %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		n = fl_btf_tracepoint_args(btf, want[i].tp);
+		if (n == want[i].args)
+			continue;
+		if (n < 0)
+			snprintf(why, len, "the kernel BTF has no tracepoint %s", want[i].tp);
+		else
+			snprintf(why, len, "tracepoint %s passes %d arguments here, the programs take "
+				 "%d (%s: 6.14 and later)", want[i].tp, n, want[i].args,
+				 want[i].proto);
+		fl_btf_free(btf);
+		errno = ENOTSUP;
+		return -1;
+	}
+	fl_btf_free(btf);
+	return 0;
+}
+
+/*
  * Open, load and attach.  Returns NULL with @why and errno; @code gets
  * FL_EXIT_PERM, or FL_EXIT_BPF for a refusal of the kernel or the verifier.
  */
@@ -159,6 +200,8 @@ static struct forklock_bpf *bpf_load(bool light, pid_t recorder, int *code,
 			 btf, strerror(errno));
 		return NULL;
 	}
+	if (check_prototypes(btf, why, len) < 0)
+		return NULL;
 	if (strcmp(btf, FL_BTF_DEFAULT))
 		opts.btf_custom_path = btf;
 	bpf_log_len = 0;
@@ -245,19 +288,18 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-int bpf_tier_start(struct recorder *r)
+int bpf_tier_start(struct recorder *r, bool required, char *why, size_t len)
 {
 	struct fl_bpf *b = calloc(1, sizeof(*b));
-	char why[512];
 	int code;
 
 	if (!b)
 		return fl_err(FL_EXIT_FAILURE, "bpf tier: %s", strerror(errno));
 	b->light = r->opts->light;
-	b->skel = bpf_load(b->light, getpid(), &code, why, sizeof(why));
+	b->skel = bpf_load(b->light, getpid(), &code, why, len);
 	if (!b->skel) {
 		free(b);
-		return fl_err(code, "bpf tier: %s", why);
+		return required ? fl_err(code, "bpf tier: %s", why) : 0;
 	}
 	r->bpf = b;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.records), on_record, b, NULL);

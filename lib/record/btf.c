@@ -2,9 +2,10 @@
 /*
  * The kernel's BTF through libbpf's btf API: where a struct member lives
  * (looking into anonymous structs and unions) and which argument of a
- * function has a given name.
+ * function has a given name; how many arguments a tracepoint passes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,24 @@ int fl_btf_param_index(const struct fl_btf *fb, const char *func, const char *pa
 			return i + 1;
 	}
 	return 0;
+}
+
+int fl_btf_tracepoint_args(const struct fl_btf *fb, const char *name)
+{
+	const struct btf *btf = (const struct btf *)fb;
+	const struct btf_type *t;
+	char tname[128];
+	__s32 id;
+
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);	/* a pointer */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -1;
+	return btf_vlen(t) - 1;
 }

@@ -33,4 +33,10 @@ int fl_btf_has_func(const struct fl_btf *btf, const char *name);
  */
 int fl_btf_param_index(const struct fl_btf *btf, const char *func, const char *param);
 
+/*
+ * The number of arguments tracepoint @name passes its probes (TP_PROTO:
+ * the btf_trace_<name> typedef, less its __data), -1 if BTF has none.
+ */
+int fl_btf_tracepoint_args(const struct fl_btf *btf, const char *name);
+
 #endif

@@ -156,13 +156,17 @@ int cmd_check(int argc, char **argv)
 		printf("recording: not possible (%s)\n", blocker);
 		return code;
 	}
-	/* the tier record --tier auto really gets: kprobe_events and a plan */
-	if (!host.kprobes)
-		printf("tier: tracepoint (no kprobe_events: --tier auto records tracepoints)\n");
-	else if (plan < 0)
-		printf("tier: tracepoint (kprobe tier unavailable: %s)\n", why);
-	else
+	/* the tier record --tier auto really gets: kprobe where its plan holds, else bpf */
+	if (host.kprobes && plan >= 0)
 		printf("tier: kprobe\n");
+	else if (bpf_ok && !host.kprobes)
+		printf("tier: bpf (no kprobe_events: --tier auto records the bpf tier)\n");
+	else if (bpf_ok)
+		printf("tier: bpf (kprobe tier unavailable: %s)\n", why);
+	else if (!host.kprobes)	/* the line above says why bpf is not */
+		printf("tier: tracepoint (no kprobe_events: --tier auto records tracepoints)\n");
+	else
+		printf("tier: tracepoint (kprobe tier unavailable: %s)\n", why);
 	printf("recording: possible\n");
 	return FL_EXIT_OK;
 }

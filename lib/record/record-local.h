@@ -152,6 +152,7 @@ struct recorder {
 	const struct fl_dynevent_ops *probe_ops;
 	struct fl_probe_injection inject;
 	struct fl_bpf *bpf;		/* the bpf tier, NULL if not recorded */
+	char tier_note[1200];		/* --tier auto: why a tier was passed over, or "" */
 	int max_event_id;		/* highest id among the formats written */
 };
 
@@ -193,7 +194,12 @@ void capture_read_stats(struct recorder *r);
 uint64_t capture_stat_value(const char *stats, const char *key);
 
 /* bpf.c: the bpf tier (programs, ring buffer, its buffer in the trace.dat) */
-int bpf_tier_start(struct recorder *r);
+/*
+ * Load and attach the programs.  @required (--tier bpf): a refusal is the
+ * error line and its code; else (--tier auto) 0 with r->bpf NULL and the
+ * reason in @why.
+ */
+int bpf_tier_start(struct recorder *r, bool required, char *why, size_t len);
 void bpf_tier_stop(struct recorder *r);		/* detach and drain; idempotent */
 void bpf_tier_on(struct recorder *r, bool on);	/* records only while tracing */
 void bpf_tier_free(struct recorder *r);

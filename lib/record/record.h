@@ -41,7 +41,7 @@ bool fl_event_present(const char *system, const char *name);
 /* ---- recorder.c: one recording ---------------------------------------- */
 
 enum fl_tier_opt {
-	FL_TIER_AUTO,			/* kprobe where the kernel allows it, else tracepoint */
+	FL_TIER_AUTO,			/* kprobe where its plan holds, else bpf, else tracepoint */
 	FL_TIER_OPT_TRACEPOINT,
 	FL_TIER_OPT_KPROBE,		/* fail if kprobes cannot be used */
 	FL_TIER_OPT_BPF,		/* fail if the BPF programs cannot be loaded */

@@ -87,6 +87,37 @@ static void cleanup(struct recorder *r, bool failed)
 	bpf_tier_free(r);
 }
 
+/* ---- the tier ------------------------------------------------------------- */
+
+/*
+ * --tier bpf: the programs or the error.  --tier auto, where the kprobe
+ * tier is not recorded (no kprobe_events, or its plan failed): the bpf
+ * tier, else the tracepoint tier; r->tier_note becomes the one notice
+ * that says which and why.
+ */
+static int setup_auto_bpf(struct recorder *r)
+{
+	char why[512] = "", was[600];
+	int ret;
+
+	if (r->opts->tier == FL_TIER_OPT_BPF)
+		return bpf_tier_start(r, true, why, sizeof(why));
+	if (r->opts->tier != FL_TIER_AUTO || r->kprobe_tier)
+		return 0;
+	if (!r->tier_note[0])
+		snprintf(r->tier_note, sizeof(r->tier_note), "no kprobe_events on this kernel");
+	ret = bpf_tier_start(r, false, why, sizeof(why));
+	if (ret)
+		return ret;
+	snprintf(was, sizeof(was), "%.599s", r->tier_note);
+	if (r->bpf)
+		snprintf(r->tier_note, sizeof(r->tier_note), "%.599s: recording the bpf tier", was);
+	else
+		snprintf(r->tier_note, sizeof(r->tier_note),
+			 "%.599s, bpf tier refused (%.511s): recording the tracepoint tier", was, why);
+	return 0;
+}
+
 /* ---- the whole recording ------------------------------------------------- */
 
 int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
@@ -170,8 +201,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 	ret = setup_instance(&r);
 	if (!ret && r.kprobe_tier)
 		ret = setup_kprobes(&r);
-	if (!ret && opts->tier == FL_TIER_OPT_BPF)
-		ret = bpf_tier_start(&r);
+	if (!ret)
+		ret = setup_auto_bpf(&r);
 	if (ret)
 		goto fail;
 	if (opts->command) {
@@ -229,8 +260,8 @@ int fl_record(const struct fl_record_opts *opts, struct fl_record_stats *st)
 		fl_warn("recording from inside a PID namespace: the /proc snapshot has this "
 			"namespace's pids, the kernel's events the host's; the recorder's own "
 			"events are not filtered out");
-	if (opts->tier == FL_TIER_AUTO && !r.host.kprobes)
-		fl_notice("no kprobe_events on this kernel: recording the tracepoint tier");
+	if (r.tier_note[0])
+		fl_notice("%s", r.tier_note);
 	why = capture_wait(&r);
 	t_end = fl_mono_ns();
 	if (stop_tracing(&r) < 0) {

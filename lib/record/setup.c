@@ -170,8 +170,8 @@ static int try_probes(struct recorder *r, bool offsets_only, char *why, size_t l
 /*
  * The plan (kplan.c) with probes named by BTF where the kernel's README
  * says it takes them, then at BTF offsets if the kernel refused the names.
- * In --tier auto a kernel that takes neither records the tracepoint tier,
- * said in one line.
+ * In --tier auto a kernel that takes neither records the next tier
+ * (recorder.c), said in one line.
  */
 int setup_kprobes(struct recorder *r)
 {
@@ -192,7 +192,8 @@ int setup_kprobes(struct recorder *r)
 	memset(&r->probes, 0, sizeof(r->probes));
 	if (r->opts->tier == FL_TIER_OPT_KPROBE)
 		return fl_err(FL_EXIT_TIER, "kprobe tier: %s", said);
-	fl_notice("kprobe tier unavailable (%s): recording the tracepoint tier", said);
+	/* said with the tier auto records instead (recorder.c) */
+	snprintf(r->tier_note, sizeof(r->tier_note), "kprobe tier unavailable (%s)", said);
 	r->kprobe_tier = false;
 	return 0;
 }

@@ -447,6 +447,24 @@ int fl_jreport_trace(const char *path, size_t i, json_t *jt, struct fl_trace_inf
 	/* and by hand, as json.c lists them */
 	INT(jt, "lost_events", 0, false, t->lost_events);
 	t->has_command_tree = t->command_pid >= 0;
+	/* the bpf tier's counts: null where the trace has none (merge keeps them) */
+	x = json_object_get(jt, "bpf");
+	if (x && !json_is_null(x)) {
+		json_t *stats = json_object_get(x, "windows");
+
+		if (!json_is_object(x))
+			return bad(&w, "bpf", "an object or null");
+		t->bpf = true;
+		INT(x, "records", 0, false, t->bpf_records);
+		INT(x, "joined", 0, false, t->bpf_joined);
+		INT(x, "unjoined", 0, false, t->bpf_unjoined);
+		t->bpf_stats = stats && !json_is_null(stats);
+		if (t->bpf_stats) {
+			INT(x, "windows", 0, false, t->bpf_windows);
+			INT(x, "lost", 0, false, t->bpf_lost);
+			INT(x, "unmatched", 0, false, t->bpf_unmatched);
+		}
+	}
 	x = json_object_get(jt, "missing_events");
 	if (x && !json_is_array(x))
 		return bad(&w, "missing_events", "an array");

@@ -62,7 +62,7 @@ class DontCopy(LiveTest):
     def test_storm_dontfork(self):
         F, D, N = 20, 20, 30
         _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", N,
-                                                "--dontfork", D))
+                                                "--dontfork", D), args=("--tier", "tracepoint"))
         self.assertEqual((truth["dontfork"], truth["vmas_dontcopy"]), (D, D))
         self.assertEqual(truth["vmas_locked"] - truth["vmas_copied"], D)
         rep = self.report_json("t.dat")
@@ -114,7 +114,7 @@ class DontCopy(LiveTest):
             # the command lets it fork and waits until it is done (at most 60 s)
             cmd = ["sh", "-c", "echo > %s; i=0; while [ ! -e %s ] && [ $i -lt 1200 ]; do "
                    "sleep 0.05; i=$((i + 1)); done" % (fifo, done)]
-            self.record(cmd)
+            self.record(cmd, args=("--tier", "tracepoint"))
             out, _ = helper.communicate(timeout=60)
         finally:
             if helper.poll() is None:

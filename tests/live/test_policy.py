@@ -19,7 +19,8 @@ def policy(fork, name):
 class Policies(LiveTest):
     def test_single_threaded_storm_is_safe_to_skip(self):
         F, N = 25, 60
-        _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", N))
+        _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", N),
+                                  args=("--tier", "tracepoint"))
         rep = self.report_json("t.dat")
         forks = self.forks_of(rep, truth["tgid"])
         self.assertEqual(len(forks), F)
@@ -52,7 +53,8 @@ class Policies(LiveTest):
     def test_faulting_siblings_keep_their_locks(self):
         F, T = 30, 3
         _, truth, _ = self.record(self.workload("storm", "--forks", F, "--vmas", 40, "--threads", T,
-                                                "--siblings", "fault", "--touch"))
+                                                "--siblings", "fault", "--touch"),
+                                  args=("--tier", "tracepoint"))
         rep = self.report_json("t.dat")
         forks = self.forks_of(rep, truth["tgid"])
         self.assertEqual(len(forks), F)
@@ -79,7 +81,8 @@ class Policies(LiveTest):
 
     def test_uffd_monitor_makes_single_user_unsafe(self):
         F = 30
-        _, truth, _ = self.record(self.workload("uffd", "--forks", F, "--monitor"))
+        _, truth, _ = self.record(self.workload("uffd", "--forks", F, "--monitor"),
+                                  args=("--tier", "tracepoint"))
         rep = self.report_json("t.dat")
         forks = self.forks_of(rep, truth["tgid"])
         self.assertEqual(len(forks), F)

@@ -31,7 +31,7 @@ class Forks(LiveTest):
         self.assertGreaterEqual(s["forks"], F)
         self.assertGreaterEqual(s["single_threaded_forks"], F)
         self.assertEqual(rep["schema"], "forklock-report/1")
-        self.assertEqual(rep["trace"]["tier"], "tracepoint")
+        self.assertEqual(rep["trace"]["tier"], "bpf")	# --tier auto here: no kprobes, BPF
         self.assertEqual(rep["trace"]["lost_events"], 0)
         self.assertGreater(rep["trace"]["events"], F * truth["vmas"])
         self.assertEqual(rep["trace"]["kernel"], os.uname().release)

@@ -38,7 +38,7 @@ class Mail(LiveTest):
         self.assertEqual(mailcheck.form_problems(p.stdout), [])
         rep = self.report_json("t.dat", forks=False)
         self.assertGreater(mailcheck.check_against_json(self, p.stdout, rep), 60)
-        self.assertIn("\nKernel:     %s (tracepoint tier," % os.uname().release, p.stdout)
+        self.assertIn("\nKernel:     %s (bpf tier," % os.uname().release, p.stdout)
         self.assertGreaterEqual(rep["summary"]["single_threaded_forks"], 30)
         # the command lines that produced it: the recorded command (wrapped
         # with " \") and this report's own command line

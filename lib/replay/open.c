@@ -31,8 +31,10 @@ static void kernel_from_uname(struct fl_trace_info *info, const char *uname)
 {
 	char sys[64], node[128], rel[96];
 
-	if (uname && sscanf(uname, "%63s %127s %95s", sys, node, rel) == 3)
+	if (uname && sscanf(uname, "%63s %127s %95s", sys, node, rel) == 3) {
 		snprintf(info->kernel, sizeof(info->kernel), "%s", rel);
+		snprintf(info->host, sizeof(info->host), "%.64s", node);
+	}
 }
 
 static const char *kind_of(mode_t mode)

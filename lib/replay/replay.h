@@ -25,6 +25,7 @@ struct fl_sink {
 struct fl_trace_info {
 	char path[512];
 	char kernel[96];		/* release, "unknown" */
+	char host[65];			/* the node name of the trace's uname, "" unknown */
 	char clock[32];
 	char command[512];		/* COMMAND given to forklock record (quoted for sh), "" */
 	char record_command[1024];	/* the forklock record command line, "" */

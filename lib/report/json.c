@@ -106,6 +106,7 @@ const struct fl_jmember fl_json_accessor[] = {
 const struct fl_jmember fl_json_trace[] = {
 	M(FL_J_STR, "file", struct fl_trace_info, path, false),
 	M(FL_J_STR, "kernel", struct fl_trace_info, kernel, false),
+	M(FL_J_STR_NULL, "host", struct fl_trace_info, host, false),
 	NAME("tier", struct fl_trace_info, tier, tier_name, 3, FL_TIER_TRACEPOINT),
 	M(FL_J_INT, "events", struct fl_trace_info, events, false),
 	HAND("lost_events"),		/* written: fl_trace_lost(); read into lost_events */

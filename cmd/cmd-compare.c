@@ -42,17 +42,26 @@ static int write_svg(const char *path, const struct fl_comparison *c)
 {
 	static const char *colours[] = { "#0072B2", "#D55E00" };
 	static const char *names[] = { "base", "patched" };
-	char sub[256];
 	struct fl_svg *g;
 	FILE *out;
 	uint64_t i;
 	int s, ret = 0;
 
-	snprintf(sub, sizeof(sub), "base %s, patched %s; lines: least squares%s",
-		 c->side[0]->path, c->side[1]->path, c->origin ? " through the origin" : "");
-	g = fl_svg_new("forklock compare", sub, FL_SVG_SIDE_BY_SIDE);
+	g = fl_svg_new("forklock compare", c->origin ? "side (lines through the origin)" : "side",
+		       FL_SVG_SIDE_BY_SIDE);
 	if (!g)
 		return fl_err(FL_EXIT_FAILURE, "out of memory");
+	for (s = 0; s < 2 && !ret; s++) {
+		const struct fl_cmp_side *side = c->side[s];
+		struct fl_svg_source src = {
+			.path = side->path, .kernel = side->kernel, .tier = side->tier,
+			.command = side->nr_traces ? side->commands[0] : NULL,
+			.lost_events = side->lost_events,
+		};
+
+		if (fl_svg_source(g, &src) < 0)
+			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+	}
 	for (s = 0; s < 2 && !ret; s++) {
 		if (fl_svg_series(g, names[s], colours[s]) != s) {
 			ret = fl_err(FL_EXIT_FAILURE, "out of memory");

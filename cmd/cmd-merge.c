@@ -27,10 +27,26 @@ static void usage(FILE *f)
 		"      --forks            every fork, not only the summary\n"
 		"      --top N            top forking commands to show (default 10)\n"
 		"      --svg FILE         plot window against VMAs locked, and the window histogram\n"
-		"      --svg-policy NAME  colour the dots by this policy (default single-user)\n"
+		"      --svg-policy NAME  colour the dots by this policy (default: by host when\n"
+		"                         there are several reports, else single-user)\n"
 		"\n"
 		"Each REPORT.json is what 'forklock report --format json --forks' writes, one per\n"
 		"host; all must be judged by the same policies with the same lock cost.\n");
+}
+
+/* Several hosts: the plot's colours are theirs (--svg-policy asks for a policy's). */
+static int plot_hosts(struct cmd_plot *plot, const struct fl_merge *m)
+{
+	int i;
+
+	fl_svg_free(plot->svg);
+	plot->svg = fl_svg_new("forklock merge", "the report (host)", FL_SVG_STACKED);
+	for (i = 0; plot->svg && i < m->nr_hosts; i++)
+		if (fl_svg_series(plot->svg, m->hosts[i].label, fl_svg_colour(i)) < 0) {
+			fl_svg_free(plot->svg);
+			plot->svg = NULL;
+		}
+	return plot->svg ? 0 : fl_err(FL_EXIT_FAILURE, "out of memory");
 }
 
 int cmd_merge(int argc, char **argv)
@@ -89,10 +105,16 @@ int cmd_merge(int argc, char **argv)
 	ret = cmd_plot_open(&plot, &m.policies, "forklock merge", "the reports have no such policy");
 	if (ret)
 		goto out;
+	if (plot.svg && m.nr_hosts > 1 && !plot.policy) {
+		ret = plot_hosts(&plot, &m);
+		if (ret)
+			goto out;
+	}
 	hosts = fl_merge_extra(&m);
 	ropts.extra = &hosts;
 	sink = (struct fl_report_sink){ .renderer = renderer, .svg = plot.svg,
-					.svg_policy = plot.index };
+					.svg_policy = plot.index,
+					.svg_by_input = plot.svg && m.nr_hosts > 1 && !plot.policy };
 	sink.ctx = renderer->begin(&ropts);
 	if (!sink.ctx) {
 		ret = fl_err(FL_EXIT_FAILURE, "out of memory");
@@ -103,6 +125,12 @@ int cmd_merge(int argc, char **argv)
 		free(sink.ctx);
 		goto out;
 	}
+	for (c = 0; plot.svg && c < m.nr_traces; c++)
+		if (fl_svg_trace(plot.svg, &m.traces[c]) < 0) {
+			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
+			free(sink.ctx);
+			goto out;
+		}
 	report = fl_merge_report(&m);
 	if (renderer->end(sink.ctx, &report) < 0)
 		ret = cmd_output_failed("the report");

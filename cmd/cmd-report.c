@@ -224,6 +224,8 @@ int cmd_report(int argc, char **argv)
 			ret = rf.sink.error;
 		if (!ret)
 			fl_summary_add_trace(&summary, &info);
+		if (!ret && plot.svg && fl_svg_trace(plot.svg, &info) < 0)
+			ret = fl_err(FL_EXIT_FAILURE, "out of memory");
 	}
 	if (ret) {
 		free(rf.sink.ctx);

@@ -353,6 +353,7 @@ int fl_merge_run(struct fl_merge *m, char **paths, struct fl_report_sink *sink)
 		ret = fl_jreport_load(path, true, &root);
 		if (ret)
 			return ret;
+		sink->input = i;
 		traces = json_object_get(root, "traces");
 		for (k = 0; k < json_array_size(traces) && !ret; k++) {
 			struct fl_trace_info *t, *n;

@@ -8,6 +8,8 @@
 #ifndef FORKLOCK_REPORT_SINK_H
 #define FORKLOCK_REPORT_SINK_H
 
+#include <stdbool.h>
+
 #include "policy/policy.h"
 #include "replay/fork.h"
 #include "report/render.h"
@@ -21,6 +23,8 @@ struct fl_report_sink {
 	const struct fl_policy_set *policies;
 	struct fl_svg *svg;			/* NULL: no plot */
 	int svg_policy;				/* the policy that colours the dots, -1: none */
+	bool svg_by_input;			/* colour by input instead (merge: its hosts) */
+	int input;				/* the input the forks now come from (merge) */
 	int error;				/* an FL_EXIT_* code once something failed */
 };
 

@@ -527,7 +527,7 @@ def svg_tree(tc, path):
 
 
 def circles(root):
-    return [c for c in root.iter(SVG + "circle") if c.get("class") == "fork"]
+    return [c for c in root.iter() if c.get("class") == "fork"]	# circles, squares
 
 
 def bars(root):
@@ -565,7 +565,7 @@ class Svg(unittest.TestCase):
         self.assertEqual(got, want)
         legend = [t.text for t in root.iter(SVG + "text") if t.text and "(" in t.text]
         self.assertIn("skip, safe (63)", legend)
-        self.assertIn("dots coloured by the decisions of policy single-user",
+        self.assertIn("colour: the decision of policy single-user",
                       root.find(SVG + "desc").text)
 
     def test_report_other_policy_and_errors(self):
@@ -593,7 +593,7 @@ class Svg(unittest.TestCase):
         dots = circles(root)
         self.assertEqual(len(dots), len(truth("base")) + len(truth("patched")))
         self.assertEqual(sum(1 for c in dots if c.get("data-series") == "1"), len(truth("patched")))
-        fits = [l for l in root.iter(SVG + "line") if l.get("class") == "fit"]
+        fits = [l for l in root.iter(SVG + "path") if l.get("class") == "fit"]
         self.assertEqual(sorted(l.get("data-series") for l in fits), ["0", "1"])
         self.assertEqual(sum(int(b.get("data-count")) for b in bars(root)), len(dots))
         for v in ("base", "patched"):

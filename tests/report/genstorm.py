@@ -18,6 +18,7 @@ VMA count without replaying anything.  VARIANT:
   patched  the same processes and forks; slope 25 ns/VMA, 2500 ns fixed
   other    only "other" forking (another workload)
   tail     base with a heavy tail: every 16th fork's window 2 ms longer
+  narrow   only "storm" forking, 40 forks of 224 to 230 VMAs (the issue's plot)
   hostile  base with markup and a non-ASCII byte in the storm's comm, the
            host name and the command (what a plot must escape)
 
@@ -36,6 +37,7 @@ VARIANTS = {
     "patched": {"fixed": 2500, "slope": 25, "command": "storm-driver --rounds 3"},
     "other": {"fixed": 3000, "slope": 40, "command": "other-driver"},
     "tail": {"fixed": 3000, "slope": 40, "command": "storm-driver --tail"},
+    "narrow": {"fixed": 3000, "slope": 40, "command": "storm-driver --narrow"},
     "hostile": {"fixed": 3000, "slope": 40,
                 "command": "sh -c 'make CC=\"cc<&>\" \u00e9' </dev/null",
                 "host": "h<&>'st"},
@@ -46,6 +48,8 @@ HOSTILE_COMM = "st<&\"'>m"
 def processes(variant):
     if variant == "other":
         return [("other", 7000, 1, [30] * 40)]
+    if variant == "narrow":
+        return [("storm", 4000, 1, [224 + i % 7 for i in range(40)])]
     return [
         ("storm" if variant != "hostile" else HOSTILE_COMM, 4000, 1,
          [(20, 40, 80, 150)[i % 4] for i in range(60)]),

@@ -26,7 +26,7 @@ tmp = None
 def setUpModule():
     global tmp
     tmp = tempfile.mkdtemp(prefix="forklock-svg-")
-    for v in ("base", "patched", "tail", "hostile"):
+    for v in ("base", "patched", "tail", "hostile", "narrow"):
         desc = os.path.join(tmp, v + ".desc")
         subprocess.run([sys.executable, os.path.join(HERE, "genstorm.py"), v, desc], check=True)
         subprocess.run([MKFIXTURE, desc, os.path.join(tmp, v + ".dat")], check=True)
@@ -110,6 +110,28 @@ class Report(unittest.TestCase):
         self.assertEqual(len(jlost), 1)
         self.assertEqual(jlost[0]["vmas_locked_quality"], "estimated")
 
+    def test_narrow_range_is_not_drawn_from_zero(self):
+        # the issue: every dot at 224-230 VMAs on a 0-250 axis
+        root, _ = plot(self, "narrow", "report", "narrow.dat")
+        self.assertEqual(svgcheck.problems(root, POLICY_SERIES), [])
+        dots = svgcheck.forks(root)
+        self.assertEqual(sorted(d["vmas"] for d in dots),
+                         sorted(f["vmas"] for f in truth("narrow")))
+        scale, lo, hi, ticks = svgcheck.axis(root, "x")
+        self.assertEqual((scale, lo, hi), ("linear", 224, 230))
+        self.assertEqual([t[2] for t in ticks], [str(v) for v in range(224, 231)])
+        # the dots spread over the plot's width, not in a sliver of it
+        x0, _, x1, _ = svgcheck.frame(root, "scatter")
+        xs = [d["cx"] for d in dots]
+        self.assertGreater(max(xs) - min(xs), 0.9 * (x1 - x0))
+        windows = [d["window_ns"] for d in dots]
+        scale, lo, hi, _ = svgcheck.axis(root, "y")
+        self.assertEqual(scale, "linear")
+        self.assertGreater(lo, 0.5 * min(windows))
+        ys = [d["cy"] for d in dots]
+        _, y0, _, y1 = svgcheck.frame(root, "scatter")
+        self.assertGreater(max(ys) - min(ys), 0.3 * (y1 - y0))
+
     def test_heavy_tail_gets_a_log_axis(self):
         root, _ = plot(self, "tail", "report", "tail.dat")
         self.assertEqual(svgcheck.problems(root, POLICY_SERIES), [])
@@ -148,7 +170,8 @@ class Report(unittest.TestCase):
         self.assertIn("| host h<&>'st |", sub[0])
         # the non-ASCII byte (UTF-8 of e-acute) as \xNN, the markup as it was
         self.assertEqual(sub[1], "workload: sh -c 'make CC=\"cc<&>\" \\xc3\\xa9' </dev/null")
-        raw = open(os.path.join(tmp, "hostile.svg"), "rb").read()
+        with open(os.path.join(tmp, "hostile.svg"), "rb") as f:
+            raw = f.read()
         self.assertNotIn(b"<&>", raw)
         self.assertTrue(all(b < 0x80 for b in raw))
 

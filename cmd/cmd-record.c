@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: forklock record [-o FILE] [--duration SEC] [--buffer-kb N] [--max-size MB]\n"
 		"                       [--force | --no-clobber] [-q] [--tier auto|tracepoint|kprobe|bpf]\n"
-		"                       [--light]\n"
+		"                       [--light] [--bpf-buffer-kb KB]\n"
 		"                       [-- COMMAND [ARGS...]]\n"
 		"\n"
 		"  -o, --output FILE    trace.dat to write (default: forklock.dat)\n"
@@ -32,13 +32,15 @@ static void usage(FILE *f)
 		"                       tracepoint, kprobe (fail without kprobes), or bpf (BPF on\n"
 		"                       tracepoints reads mm_users, mm_count, map_count; fail without)\n"
 		"  -l, --light          no per-VMA events: VMA counts from map_count (bpf tier)\n"
+		"  -B, --bpf-buffer-kb KB  the bpf tier's ring buffer in KB, a power of two\n"
+		"                       (default: %d); records it had no room for: exit 23\n"
 		"  -q, --quiet          no notices, only the summary line and errors\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"Records until COMMAND exits, --duration passes, or SIGINT/SIGTERM/SIGHUP/SIGQUIT.\n"
 		"--max-size, --min-free and a full disk stop the recording, never COMMAND:\n"
 		"it runs to its end (a full disk then exits 9, a limit with COMMAND's status).\n",
-		FL_DEFAULT_BUFFER_KB, (int)(FL_MIN_FREE_BYTES >> 20));
+		FL_DEFAULT_BUFFER_KB, (int)(FL_MIN_FREE_BYTES >> 20), FL_DEFAULT_BPF_BUFFER_KB);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *val)
@@ -69,9 +71,6 @@ static void print_summary(const struct fl_record_opts *o, const struct fl_record
 	if (!strcmp(st->tier, "bpf"))
 		fl_notice("tier bpf%s: %llu fork records, %llu lost", o->light ? " (light)" : "",
 			  (unsigned long long)st->bpf_records, (unsigned long long)st->bpf_lost);
-	if (st->bpf_lost)
-		fl_warn("%llu BPF fork records were lost (its ring buffer was full): those forks "
-			"have no kernel-read values", (unsigned long long)st->bpf_lost);
 	if (st->lost_total)
 		fl_warn("%llu events were lost: the report marks forks whose windows may be affected; "
 			"a larger --buffer-kb helps", (unsigned long long)st->lost_total);
@@ -89,6 +88,7 @@ int cmd_record(int argc, char **argv)
 		{ "output",	required_argument,	NULL, 'o' },
 		{ "duration",	required_argument,	NULL, 'd' },
 		{ "buffer-kb",	required_argument,	NULL, 'b' },
+		{ "bpf-buffer-kb", required_argument,	NULL, 'B' },
 		{ "max-size",	required_argument,	NULL, 'm' },
 		{ "min-free",	required_argument,	NULL, 'M' },
 		{ "force",	no_argument,		NULL, 'f' },
@@ -108,7 +108,7 @@ int cmd_record(int argc, char **argv)
 
 	/* '+': options end at COMMAND, so its own options are left alone */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:d:b:m:M:fnt:qlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:b:B:m:M:fnt:qlh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.output = optarg;
@@ -123,6 +123,12 @@ int cmd_record(int argc, char **argv)
 			if (parse_uint(optarg, 1UL << 24, &val) < 0 || val < 4)
 				return fl_err(FL_EXIT_USAGE, "--buffer-kb needs a size in KB (4 or more), not '%s'", optarg);
 			opts.buffer_kb = val;
+			break;
+		case 'B':
+			if (parse_uint(optarg, 1UL << 20, &val) < 0 || val < 4 || (val & (val - 1)))
+				return fl_err(FL_EXIT_USAGE, "--bpf-buffer-kb needs a power of two of KB "
+					      "(4 to 1048576), not '%s'", optarg);
+			opts.bpf_buffer_kb = val;
 			break;
 		case 'm':
 			if (parse_uint(optarg, 1UL << 30, &val) < 0 || !val)
@@ -180,6 +186,11 @@ int cmd_record(int argc, char **argv)
 	if (st.cut)
 		return fl_err(FL_EXIT_CUT, "the recording was cut short: %s; %s holds what was "
 			      "recorded until then", st.cut, opts.output);
+	if (st.bpf_lost)
+		return fl_err(FL_EXIT_BPF_LOST, "%llu BPF fork records were lost (its ring buffer was "
+			      "full): those forks have no kernel-read values; %s holds the others; "
+			      "a larger --bpf-buffer-kb helps", (unsigned long long)st.bpf_lost,
+			      opts.output);
 	if (st.limit) {
 		/* COMMAND ran to its end: its status is ours, with the note */
 		fl_warn("recording stopped early (%s); %s holds what was recorded until "

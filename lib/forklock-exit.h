@@ -26,6 +26,7 @@ enum fl_exit {
 	FL_EXIT_BPF		= 17,	/* the bpf tier was refused: no BTF, the kernel or the verifier */
 	FL_EXIT_PARTIAL		= 18,	/* input read only in part (memory or address-space limit) */
 	FL_EXIT_NOT_REGULAR	= 21,	/* record: the output exists and is a FIFO, device or socket */
+	FL_EXIT_BPF_LOST	= 23,	/* record: written, but BPF fork records were lost */
 	FL_EXIT_CMD_NOEXEC	= 126,	/* COMMAND found but cannot be executed */
 	FL_EXIT_CMD_NOTFOUND	= 127,	/* COMMAND not found */
 };

@@ -179,8 +179,8 @@ static int check_prototypes(const char *path, char *why, size_t len)
  * Open, load and attach.  Returns NULL with @why and errno; @code gets
  * FL_EXIT_PERM, or FL_EXIT_BPF for a refusal of the kernel or the verifier.
  */
-static struct forklock_bpf *bpf_load(bool light, pid_t recorder, int *code,
-				     char *why, size_t len)
+static struct forklock_bpf *bpf_load(bool light, unsigned int ring_kb, pid_t recorder,
+				     int *code, char *why, size_t len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	libbpf_print_fn_t old;
@@ -215,6 +215,13 @@ static struct forklock_bpf *bpf_load(bool light, pid_t recorder, int *code,
 	skel->rodata->fl_recorder_tgid = recorder;
 	skel->rodata->fl_light = light;
 	bpf_program__set_autoload(skel->progs.fl_ma_write, !light);
+	err = bpf_map__set_max_entries(skel->maps.records, ring_kb << 10);
+	if (err) {
+		errno = -err;
+		snprintf(why, len, "cannot size the BPF ring buffer to %u KB: %s", ring_kb,
+			 strerror(errno));
+		goto fail;
+	}
 	/* a program the verifier rejects, for the tests of that path */
 	bpf_program__set_autoload(skel->progs.fl_reject_test,
 				  getenv("FORKLOCK_TEST_BPF_REJECT") != NULL);
@@ -245,7 +252,7 @@ bool fl_bpf_possible(char *why, size_t len)
 	struct forklock_bpf *skel;
 	int code;
 
-	skel = bpf_load(false, getpid(), &code, why, len);
+	skel = bpf_load(false, FL_DEFAULT_BPF_BUFFER_KB, getpid(), &code, why, len);
 	if (!skel)
 		return false;
 	forklock_bpf__destroy(skel);
@@ -278,10 +285,18 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * Records are consumed as they come.  FORKLOCK_TEST_BPF_NO_READ (tests
+ * only): not until the end, so a small ring buffer fills and loses
+ * records deterministically.
+ */
 static void *reader(void *arg)
 {
 	struct fl_bpf *b = arg;
+	bool hold = getenv("FORKLOCK_TEST_BPF_NO_READ") != NULL;
 
+	while (hold && !b->stop)
+		usleep(10000);
 	while (!b->stop)
 		if (ring_buffer__poll(b->rb, 100) < 0 && errno != EINTR)
 			break;
@@ -296,7 +311,8 @@ int bpf_tier_start(struct recorder *r, bool required, char *why, size_t len)
 	if (!b)
 		return fl_err(FL_EXIT_FAILURE, "bpf tier: %s", strerror(errno));
 	b->light = r->opts->light;
-	b->skel = bpf_load(b->light, getpid(), &code, why, len);
+	b->skel = bpf_load(b->light, r->opts->bpf_buffer_kb ? r->opts->bpf_buffer_kb :
+			   FL_DEFAULT_BPF_BUFFER_KB, getpid(), &code, why, len);
 	if (!b->skel) {
 		free(b);
 		return required ? fl_err(code, "bpf tier: %s", why) : 0;
@@ -409,22 +425,30 @@ static int cpu_pages(struct recorder *r, struct tracedat_out *out, int cpu, size
 
 	if (!pb)
 		return -1;
-	for (; *i < b->nr && b->recs[*i].cpu == (unsigned int)cpu; (*i)++) {
-		fork_event(&e, &b->recs[*i], fork_id);
-		last = b->recs[*i].ts_end > last ? b->recs[*i].ts_end : last;
-		if (ringpage_add(pb, last, &e, sizeof(e)) < 0)
-			goto out;
-		(*events)++;
-	}
+	/*
+	 * The counts come first (stamped at the recording's start): the
+	 * replay knows of lost records before the first fork it hands on.
+	 */
 	if (cpu == 0) {
 		struct fl_bpf_stats_event s = {
 			.c.common_type = stats_id, .c.common_pid = getpid(),
 			.windows = b->windows, .lost = b->lost, .unmatched = b->unmatched,
 			.light = b->light,
 		};
+		uint64_t t = r->t0;
 
-		if (ringpage_add(pb, b->t_end > last ? b->t_end : last, &s, sizeof(s)) < 0)
+		if (*i < b->nr && b->recs[*i].cpu == 0 && b->recs[*i].ts_end < t)
+			t = b->recs[*i].ts_end;
+		if (ringpage_add(pb, t, &s, sizeof(s)) < 0)
 			goto out;
+		last = t;
+	}
+	for (; *i < b->nr && b->recs[*i].cpu == (unsigned int)cpu; (*i)++) {
+		fork_event(&e, &b->recs[*i], fork_id);
+		last = b->recs[*i].ts_end > last ? b->recs[*i].ts_end : last;
+		if (ringpage_add(pb, last, &e, sizeof(e)) < 0)
+			goto out;
+		(*events)++;
 	}
 	pages = ringpage_data(pb, &len);
 	ret = tracedat_out_buffer_mem(out, FL_BPF_BUFFER, cpu, pages, len);

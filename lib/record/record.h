@@ -61,6 +61,7 @@ struct fl_record_opts {
 	char **argv;			/* kept in the trace to say how it was made */
 	bool quiet;
 	bool light;			/* no per-VMA events: VMA counts from map_count (bpf tier) */
+	unsigned int bpf_buffer_kb;	/* the bpf tier's ring buffer, 0 = default */
 };
 
 struct fl_record_stats {
@@ -81,6 +82,8 @@ struct fl_record_stats {
 };
 
 #define FL_DEFAULT_BUFFER_KB 8192
+/* the bpf tier's ring buffer: about 37000 fork records */
+#define FL_DEFAULT_BPF_BUFFER_KB 4096
 /* readers start at the lowest priority and are raised when a buffer fills */
 #define FL_READER_NICE_IDLE 19
 #define FL_READER_NICE_BUSY 0

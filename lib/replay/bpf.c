@@ -110,6 +110,23 @@ static void join(struct replay *rp, struct fl_fork *f, const struct tep_record *
 		f->vmas_dontcopy = f->map_count - (int)copied;
 }
 
+/*
+ * The counts (forklock:bpf_stats) come before the first record: a fork
+ * left without one when the ring buffer lost records may be one of them.
+ * Which ones were lost the programs cannot say; every window without its
+ * record is then marked, never shown as clean.
+ */
+void bpf_fork_done(struct replay *rp, struct fl_fork *f)
+{
+	const struct fl_trace_info *info = rp->info;
+
+	if (!info->bpf || !info->bpf_stats || !info->bpf_lost || f->tier == FL_TIER_BPF ||
+	    f->partial)
+		return;
+	f->bpf_lost = true;
+	f->lost_events = true;
+}
+
 int bpf_record(struct replay *rp, struct tep_record *rec)
 {
 	const struct fl_decoder *d = &rp->dec;

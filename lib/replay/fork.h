@@ -236,6 +236,12 @@ struct fl_fork {
 	int rise_pid;			/* the process the window shows on oldmm then; -1 none */
 	char rise_comm[16];
 	int vmas_anon_vma;		/* copied VMAs with an anon_vma; -1 unknown */
+	/*
+	 * A bpf-tier trace whose ring buffer lost records, and this fork has
+	 * none: its values are the model's (tier tracepoint) and lost_events
+	 * is set, as for any window with lost events.
+	 */
+	bool bpf_lost;
 };
 
 /* mm_users was read and is above the model's threads: something else holds oldmm */

@@ -373,5 +373,7 @@ void win_end_of_trace(struct replay *rp);
 
 /* bpf.c: a record of the bpf tier's buffer, joined to its fork window */
 int bpf_record(struct replay *rp, struct tep_record *rec);
+/* A fork about to be handed on: flagged if it has no record and records were lost. */
+void bpf_fork_done(struct replay *rp, struct fl_fork *f);
 
 #endif

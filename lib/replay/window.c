@@ -122,6 +122,7 @@ static void rec_finish(struct replay *rp, struct fork_rec *rec)
 			rp->info->command_forks++;
 		rec->f.sched = rp->info->has_sched;
 		rec->f.blocks = rec->blocks;
+		bpf_fork_done(rp, &rec->f);
 		rp->sink->fork(rp->sink->ctx, &rec->f);
 	}
 	free(rec->waits);

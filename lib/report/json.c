@@ -51,6 +51,7 @@ const struct fl_jmember fl_json_fork[] = {
 	M(FL_J_BOOL, "partial", struct fl_fork, partial, false),
 	HAND("aborted"),		/* !partial && no child: must agree */
 	M(FL_J_BOOL, "lost_events", struct fl_fork, lost_events, false),
+	M(FL_J_BOOL, "bpf_lost", struct fl_fork, bpf_lost, false),
 	HAND("vma_kinds"),		/* fl_json_kinds */
 	HAND("concurrent"),		/* the detailed accessors, fl_json_accessor */
 	HAND("concurrent_count"),	/* all of them (read: the detailed ones if absent) */

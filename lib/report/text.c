@@ -268,7 +268,8 @@ static int text_end(void *ctx, const struct fl_report *rep)
 				(unsigned long long)t->bpf_lost);
 		if (t->bpf_stats && t->bpf_lost)
 			fprintf(out, "  %llu bpf fork records were lost: those forks have no kernel-read "
-				"values (tier tracepoint)\n", (unsigned long long)t->bpf_lost);
+				"values (tier tracepoint, each marked bpf_lost and counted with lost events)\n",
+				(unsigned long long)t->bpf_lost);
 		if (t->light)
 			fprintf(out, "  light mode (--light): no per-VMA events; VMAs locked are oldmm's "
 				"map_count; VMA kinds and the VMA at which mm_users rose are not shown\n");

@@ -6,8 +6,8 @@
  *
  * Setup order: children array, sibling resources, siblings (started and
  * in their loops), the VMA region, then the first VMA count.  Between
- * that count and the second one only fork(), waitpid() and
- * clock_gettime() run in this thread, and the siblings create no VMAs,
+ * that count and the second one only fork(), waitpid(),
+ * clock_gettime() and getrusage() run in this thread, and the siblings create no VMAs,
  * so both counts must agree; they are checked.
  */
 #include <stdlib.h>
@@ -40,7 +40,7 @@ int wl_storm_run(int argc, char **argv)
 	struct wl_common com = { 0 };
 	struct wl_siblings sibs;
 	struct wl_region region, dontfork;
-	uint64_t start_ns, end_ns, fault_loops;
+	uint64_t start_ns, end_ns, cpu_ns, fault_loops;
 	const char *siblings;
 	bool have_forks = false, touch = false;
 	long vmas, vmas_after, dontcopy, dontcopy_after;
@@ -101,10 +101,12 @@ int wl_storm_run(int argc, char **argv)
 	/* ---- nothing below may create or remove a VMA ---- */
 	dontcopy = wl_count_dontcopy();
 	vmas = wl_count_vmas();
+	cpu_ns = wl_cpu_ns();
 	start_ns = wl_now_ns();
 	for (unsigned long i = 0; i < forks; i++)
 		children[i] = wl_fork_wait();
 	end_ns = wl_now_ns();
+	cpu_ns = wl_cpu_ns() - cpu_ns;
 	vmas_after = wl_count_vmas();
 	dontcopy_after = wl_count_dontcopy();
 	/* ---- */
@@ -143,6 +145,7 @@ int wl_storm_run(int argc, char **argv)
 	wl_json_u64(&j, "fault_loops", fault_loops);
 	wl_json_u64(&j, "start_ns", start_ns);
 	wl_json_u64(&j, "end_ns", end_ns);
+	wl_json_u64(&j, "loop_cpu_ns", cpu_ns);
 	wl_json_u64(&j, "hold_ms", hold_ms);
 	wl_json_end(&j, &com);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,6 +161,21 @@ uint64_t wl_now_ns(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts))
 		wl_die("clock_gettime");
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+}
+
+uint64_t wl_cpu_ns(void)
+{
+	struct rusage self, children;
+
+	if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &children))
+		wl_die("getrusage");
+	return tv_ns(&self.ru_utime) + tv_ns(&self.ru_stime) +
+	       tv_ns(&children.ru_utime) + tv_ns(&children.ru_stime);
 }
 
 void wl_sleep_until_ns(uint64_t deadline)

@@ -76,6 +76,8 @@ void wl_common_finish(struct wl_common *com, int argc, char **argv);
 	{ "help",	no_argument,	   NULL, 'h' }
 
 uint64_t wl_now_ns(void);
+/* CPU time (user + system) of this process and the children it reaped, ns */
+uint64_t wl_cpu_ns(void);
 void wl_sleep_ms(unsigned long ms);
 void wl_sleep_until_ns(uint64_t deadline);
 size_t wl_page_size(void);

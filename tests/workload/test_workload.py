@@ -177,6 +177,10 @@ def check_region(data, snap, n):
 def test_storm_basic():
     data, snap = run_held(["storm", "--forks", "5", "--vmas", "100"])
     eq(data["mode"], "storm", "mode")
+    # five forks and reaps cost CPU, and no more than the loop's time on every CPU
+    check(0 < data["loop_cpu_ns"] <= (data["end_ns"] - data["start_ns"]) * os.cpu_count()
+          + 10000000, "loop_cpu_ns %d in a %d ns loop" % (data["loop_cpu_ns"],
+                                                         data["end_ns"] - data["start_ns"]))
     eq(data["forks"], 5, "forks")
     check_children(data, 5)
     eq(data["threads"], 1, "threads")

@@ -5,8 +5,11 @@
  *
  * In-kernel filters: each cuts volume without losing evidence.
  *  - ma_write: only fn == "mas_store" is counted (a VMA copied by
- *    dup_mmap); mas_store_prealloc, mas_wr_* and the rest are most of
- *    the maple tree's events and are never used.
+ *    dup_mmap); mas_store_prealloc, mas_wr_* and the rest are never
+ *    used.  The filter is set only where printk_formats does not name
+ *    the "mas_store" string (6.8.0): elsewhere the replay tells the
+ *    writes apart itself, and an unfiltered ma_write is far cheaper for
+ *    the forking task (record/setup.c ma_write_fn_resolves()).
  *  - sys_enter_ioctl: only the UFFDIO_* commands that reach into an mm
  *    (COPY, ZEROPAGE, MOVE, WRITEPROTECT, CONTINUE, POISON).
  *  - sys_enter_mmap: none.  Every mapping's kind (private anonymous,

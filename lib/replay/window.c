@@ -526,10 +526,16 @@ void win_lock_released(struct replay *rp, struct task *t, uint64_t mm, bool writ
 void win_ma_write(struct replay *rp, struct task *t, bool is_store, uint64_t index,
 		  uint64_t last)
 {
-	if (t->win == WIN_HOLD)
-		dc_hold_write(t);	/* a split or merge in a madvise() */
+	/*
+	 * Only mas_store counts, here and in a madvise(): the other maple
+	 * tree writes (mas_store_prealloc, mas_wr_*) reach the replay only
+	 * from recorders that do not filter ma_write in the kernel, and a
+	 * trace is read the same whether they are in it or not.
+	 */
 	if (!is_store)
 		return;
+	if (t->win == WIN_HOLD)
+		dc_hold_write(t);	/* a split or merge in a madvise() */
 	if (t->win == WIN_NESTED && t->rec) {
 		t->rec->f.vmas_copied++;
 		offcpu_vma(rp, t, index, last);

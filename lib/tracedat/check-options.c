@@ -107,6 +107,22 @@ static int check_option(struct td_walk *c, uint16_t id, const char *buf, uint32_
 	return 0;
 }
 
+/* A version 6 BUFFER option: u64 offset of its flyrecord, then its name. */
+static void named_buffer(struct fl_tdcheck *p, const char *buf, uint32_t size, bool swap)
+{
+	struct fl_tdbuffer *b;
+
+	if (size < 9 || !memchr(buf + 8, '\0', size - 8))
+		return;
+	if (p->nr_named == (int)(sizeof(p->named) / sizeof(p->named[0]))) {
+		p->named_more = true;
+		return;
+	}
+	b = &p->named[p->nr_named++];
+	b->offset = fl_get_u64(buf, swap);
+	snprintf(b->name, sizeof(b->name), "%s", buf + 8);
+}
+
 int td_options(struct td_walk *c)
 {
 	for (;;) {
@@ -141,6 +157,11 @@ int td_options(struct td_walk *c)
 			free(buf);
 			return ret;
 		}
+		if (id == TRACEDAT_OPT_BUFFER)
+			named_buffer(c->p, buf, size, c->cur.swap);
+		if (id == TRACEDAT_OPT_DATE || id == TRACEDAT_OPT_OFFSET ||
+		    (id == TRACEDAT_OPT_TSC2NSEC && size >= 16))
+			c->p->ts_adjusted = true;	/* libtracecmd's timestamp_calc() */
 		if (id == TRACEDAT_OPT_CPUSTAT) {
 			cpustat(c->p, buf);
 		} else if (id == TRACEDAT_OPT_UNAME) {

@@ -107,7 +107,36 @@ static int recall_checked(const struct checked *k, struct fl_tdcheck *p)
 void fl_tdcheck_free(struct fl_tdcheck *p)
 {
 	free(p->cpu_events);
-	p->cpu_events = NULL;
+	free(p->cpu_offset);
+	free(p->cpu_size);
+	p->cpu_events = p->cpu_offset = p->cpu_size = NULL;
+}
+
+int fl_tdcheck_buffer_cpus(int fd, const struct fl_tdcheck *p, int i, uint64_t *offs,
+			   uint64_t *sizes)
+{
+	char why[160];
+	struct fl_cursor cur = { .fd = fd, .size = p->file_size, .why = why,
+				 .why_len = sizeof(why),
+				 .swap = p->big_endian != tracedat_host_big_endian() };
+	int cpu;
+
+	if (p->version != 6 || i < 0 || i >= p->nr_named)
+		return -1;
+	cur.pos = p->named[i].offset;
+	if (fl_cursor_expect(&cur, TRACEDAT_FLYRECORD, "flyrecord") < 0)
+		return -1;
+	for (cpu = 0; cpu < p->nr_cpus; cpu++) {
+		if (fl_cursor_u64(&cur, &offs[cpu], "cpu data offset") < 0 ||
+		    fl_cursor_u64(&cur, &sizes[cpu], "cpu data size") < 0)
+			return -1;
+		if (!sizes[cpu])
+			continue;
+		if (offs[cpu] + sizes[cpu] < offs[cpu] || offs[cpu] + sizes[cpu] > p->file_size ||
+		    offs[cpu] % p->page_size || sizes[cpu] % p->page_size)
+			return -1;
+	}
+	return 0;
 }
 
 
@@ -388,6 +417,12 @@ static int walk_v6(struct td_walk *c)
 	if (ret < 0)
 		td_nomem(c);
 out:
+	if (!ret && !c->header_only) {
+		/* where each CPU's data is: the page reader's (pageread.h) */
+		c->p->cpu_offset = offs;
+		c->p->cpu_size = sizes;
+		offs = sizes = NULL;
+	}
 	free(offs);
 	free(sizes);
 	free(c->need);

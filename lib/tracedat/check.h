@@ -43,6 +43,20 @@ struct fl_tdcheck {
 	uint64_t *cpu_events;
 	int nr_buffers;		/* v6: named buffers (BUFFER options), walked like the top one */
 	uint64_t buffer_events;	/* ... and the data events in their pages */
+	/*
+	 * Version 6: where each CPU's data is (offset and size in the file),
+	 * nr_cpus of each; NULL for version 7.  Freed by fl_tdcheck_free().
+	 */
+	uint64_t *cpu_offset, *cpu_size;
+	/* an option libtracecmd shifts or scales timestamps by (DATE, OFFSET, TSC2NSEC) */
+	bool ts_adjusted;
+	/* ... the first named buffers' names and flyrecord offsets, for the replay */
+	int nr_named;
+	bool named_more;	/* more than fit here */
+	struct fl_tdbuffer {
+		char name[64];
+		uint64_t offset;
+	} named[4];
 };
 
 /*
@@ -51,5 +65,14 @@ struct fl_tdcheck {
  */
 enum fl_tdcheck_result fl_tdcheck_file(int fd, struct fl_tdcheck *p);
 void fl_tdcheck_free(struct fl_tdcheck *p);
+
+/*
+ * Where the CPU data of named buffer @i (p->named[i]) of the version 6
+ * trace open on @fd is, as libtracecmd reads it (a "flyrecord" section of
+ * p->nr_cpus offsets and sizes): into @offs and @sizes, nr_cpus each.
+ * Returns 0, or -1 when it is not there or not whole pages inside the file.
+ */
+int fl_tdcheck_buffer_cpus(int fd, const struct fl_tdcheck *p, int i, uint64_t *offs,
+			   uint64_t *sizes);
 
 #endif

@@ -101,7 +101,7 @@ static struct tracecmd_input *open_checked(int fd)
 }
 
 int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info,
-		uint64_t **cpu_events)
+		struct fl_tdcheck *checked, int *fd_out)
 {
 	struct fl_tdcheck check;
 	enum fl_tdcheck_result pr;
@@ -127,10 +127,6 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 	case FL_TDCHECK_NOMEM:
 		return fl_err(FL_EXIT_FAILURE, "%s: out of memory checking it", path);
 	}
-	if (cpu_events)
-		*cpu_events = check.cpu_events;
-	else
-		fl_tdcheck_free(&check);
 	info->file_version = check.version;
 	info->nr_cpus = check.nr_cpus;
 	kernel_from_uname(info, check.uname);
@@ -139,11 +135,14 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	*handle = open_checked(fd);
-	close(fd);
-	if (!*handle && cpu_events) {
-		free(*cpu_events);
-		*cpu_events = NULL;
-	}
+	if (!*handle || !fd_out)
+		close(fd);
+	else
+		*fd_out = fd;
+	if (!*handle || !checked)
+		fl_tdcheck_free(&check);
+	else
+		*checked = check;
 	/* it opened in the checker's child: what fails here is memory */
 	if (!*handle)
 		return fl_err(FL_EXIT_PARTIAL, "%s: libtracecmd cannot open it here, though it did "
@@ -171,6 +170,21 @@ int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trac
 	return 0;
 }
 
+int replay_source(void)
+{
+	const char *v = getenv("FORKLOCK_REPLAY");
+
+	if (!v || !*v || !strcmp(v, "auto"))
+		return SRC_AUTO;
+	if (!strcmp(v, "libtracecmd"))
+		return SRC_LIBTRACECMD;
+	if (!strcmp(v, "pages"))
+		return SRC_PAGES;
+	if (!strcmp(v, "threads"))
+		return SRC_THREADS;
+	return -1;
+}
+
 int fl_replay_check(const char *path)
 {
 	struct tracecmd_input *handle = NULL;
@@ -179,7 +193,10 @@ int fl_replay_check(const char *path)
 	char why[256];
 	int ret;
 
-	ret = replay_open(path, &handle, &info, NULL);
+	if (replay_source() < 0)
+		return fl_err(FL_EXIT_USAGE, "FORKLOCK_REPLAY=%s: not libtracecmd, pages, threads "
+			      "or auto", getenv("FORKLOCK_REPLAY"));
+	ret = replay_open(path, &handle, &info, NULL, NULL);
 	if (ret)
 		return ret;
 	ret = fl_decoder_init(&dec, tracecmd_get_tep(handle), why, sizeof(why));

@@ -202,6 +202,7 @@ struct replay {
 	uint64_t last_fn;
 	int last_fn_store;
 	struct fl_release release;	/* pages of the trace we are done with */
+	bool pages;			/* read by pages.c, not by libtracecmd */
 	uint64_t *cpu_expected;		/* data events per CPU, as the checker counted them */
 	uint64_t *cpu_read;		/* ... and as libtracecmd gave them */
 	int nr_cpus;
@@ -248,6 +249,33 @@ static inline int replay_map_put(struct replay *rp, struct u64map *m, uint64_t k
 	}
 	return 0;
 }
+
+/*
+ * pages.c: the loop's records from forklock's own page readers, CPUs
+ * merged by time as libtracecmd merges them.  One source per buffer (the
+ * top one, the bpf tier's), each CPU's data where the checker found it.
+ * Records whose id @skip says (tracedat/pageread.h) are counted in
+ * skipped[cpu] / skipped_unknown, not given.  @threads: how many reader
+ * threads (0: read in line).  Returns the callback's negative value, -1
+ * (a record after lost events has no format: libtracecmd's end), -2 (out
+ * of memory), or 0 with err set (errno, err_cpu) if a CPU was not read
+ * to its end.
+ */
+struct fl_tdcheck;
+struct replay_pages_src {
+	struct tracecmd_input *handle;	/* given to the callback */
+	int nr_cpus;
+	const uint64_t *offset, *size;	/* each CPU's data */
+	const uint8_t *skip;		/* NULL: every record */
+	uint32_t nr_skip;
+	uint64_t *skipped;		/* nr_cpus of them, added to */
+	uint64_t skipped_unknown;
+	int err, err_cpu;
+};
+int replay_pages_iterate(int fd, const struct fl_tdcheck *check, struct replay_pages_src *src,
+			 int nr_src, int threads,
+			 int (*callback)(struct tracecmd_input *, struct tep_record *, int, void *),
+			 void *data);
 
 /*
  * The calls go one way: replay.c -> snapshot.c, window.c -> offcpu.c ->
@@ -312,12 +340,25 @@ int model_threads(struct replay *rp, struct task *t);
 enum fl_uffd model_uffd(struct replay *rp, struct task *t);
 
 /*
- * open.c: @path checked and opened.  @cpu_events (may be NULL) gets the
- * checker's count of each CPU's data events (info->nr_cpus of them; NULL
- * when not counted), for the replay to read that many: the caller frees it.
+ * open.c: @path checked and opened.  @check (may be NULL) gets what the
+ * checker found (tracedat/check.h: each CPU's count of data events, for
+ * the replay to read that many, and where its data is): the caller frees
+ * it with fl_tdcheck_free().  @fd (may be NULL) gets the descriptor the
+ * checker read, the file libtracecmd opened: the caller closes it.
  */
 int replay_open(const char *path, struct tracecmd_input **handle, struct fl_trace_info *info,
-		uint64_t **cpu_events);
+		struct fl_tdcheck *check, int *fd);
+
+/*
+ * How the events are read (open.c): FORKLOCK_REPLAY=libtracecmd
+ * (tracecmd_iterate_events), pages (forklock's page readers, pages.c, no
+ * threads), threads (a reader thread per CPU, up to the host's CPUs), auto
+ * or unset (pages; threads when the host has more than one CPU and the
+ * trace at least 1 MiB of data on two CPUs).  Hidden: for the tests that
+ * compare the ways, and the bench.  -1: a value it does not know.
+ */
+enum replay_source { SRC_LIBTRACECMD, SRC_PAGES, SRC_THREADS, SRC_AUTO };
+int replay_source(void);
 
 /* snapshot.c: an ftrace:print line of task @pid */
 void snapshot_print(struct replay *rp, int pid, const char *line);

@@ -13,11 +13,14 @@
 
 #include <event-parse.h>
 #include <trace-cmd.h>
+#include <unistd.h>
 
 #include "events/bpfevents.h"
 #include "forklock-exit.h"
 #include "log.h"
 #include "replay/replay-int.h"
+#include "tracedat/check.h"
+#include "tracedat/pageread.h"
 
 #define UFFD_O_CLOEXEC	02000000
 #define MAP_SHARED_BIT	0x01	/* MAP_SHARED and MAP_SHARED_VALIDATE */
@@ -173,9 +176,12 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int 
 	}
 	if (cpu >= 0 && cpu < rp->nr_cpus)
 		rp->cpu_read[cpu]++;
-	fl_release_note(&rp->release, cpu, rec->offset);
-	if (!(info->events & ((1 << 16) - 1)))
-		fl_release_run(&rp->release);
+	if (!rp->pages) {
+		/* libtracecmd's mappings: pages.c reads into buffers of its own */
+		fl_release_note(&rp->release, cpu, rec->offset);
+		if (!(info->events & ((1 << 16) - 1)))
+			fl_release_run(&rp->release);
+	}
 	if (!info->first_ts)
 		info->first_ts = rec->ts;
 	info->last_ts = rec->ts;
@@ -440,7 +446,13 @@ static int read_whole(const struct replay *rp, const char *path)
 	int cpu;
 
 	for (cpu = 0; cpu < rp->nr_cpus; cpu++)
-		if (rp->cpu_read[cpu] != rp->cpu_expected[cpu])
+		if (rp->cpu_read[cpu] != rp->cpu_expected[cpu] && rp->pages)
+			return fl_err(FL_EXIT_PARTIAL, "%s: read %" PRIu64 " of the %" PRIu64
+				      " events of CPU %d: its pages gave %s than the check counted; "
+				      "no report of a part", path, rp->cpu_read[cpu],
+				      rp->cpu_expected[cpu], cpu,
+				      rp->cpu_read[cpu] < rp->cpu_expected[cpu] ? "fewer" : "more");
+		else if (rp->cpu_read[cpu] != rp->cpu_expected[cpu])
 			return fl_err(FL_EXIT_PARTIAL, "%s: read only %" PRIu64 " of the %" PRIu64
 				      " events of CPU %d: libtracecmd could not map or read the rest "
 				      "(out of memory or address space: ulimit -v?); no report of "
@@ -448,10 +460,115 @@ static int read_whole(const struct replay *rp, const char *path)
 	return FL_EXIT_OK;
 }
 
+static int reader_threads(enum replay_source src, const struct fl_tdcheck *check)
+{
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t bytes = 0;
+	int cpu, with_data = 0;
+
+	for (cpu = 0; cpu < check->nr_cpus; cpu++) {
+		bytes += check->cpu_size[cpu];
+		with_data += check->cpu_size[cpu] != 0;
+	}
+	if (host > 64)
+		host = 64;
+	if (src == SRC_THREADS)
+		return host > 1 ? (int)host : 2;
+	if (src != SRC_AUTO || host < 2 || with_data < 2 || bytes < (1U << 20))
+		return 0;
+	return (int)host;
+}
+
+/* The bpf tier's buffer where the checker found it; -1 if it cannot say. */
+static int bpf_ranges(int fd, const struct fl_tdcheck *check, uint64_t *offs, uint64_t *sizes)
+{
+	int i;
+
+	for (i = 0; i < check->nr_buffers; i++)
+		if (!strcmp(check->buffers[i].name, FL_BPF_BUFFER))
+			return fl_tdcheck_buffer_cpus(fd, check, i, offs, sizes);
+	return -1;
+}
+
+/* -1 the callback's or libtracecmd's end, -2 no memory, -3 a CPU not read whole */
+static int read_pages(struct replay *rp, int fd, const struct fl_tdcheck *check,
+		      struct tracecmd_input *bpf, int threads, char *why, size_t len)
+{
+	struct replay_pages_src src[2] = { { 0 } };
+	uint64_t *boffs = NULL, *bsizes = NULL, *skipped;
+	int n = check->nr_cpus, nr_src = 1, ret, cpu, k;
+	uint8_t *skip;
+
+	skip = calloc(rp->dec.max_id + 1, 1);
+	skipped = calloc(2 * (size_t)n + 1, sizeof(*skipped));
+	if (!skip || !skipped) {
+		free(skip);
+		free(skipped);
+		return -2;
+	}
+	/* what on_record() only counts: ids without a format, events no stage reads */
+	for (k = 0; k <= rp->dec.max_id; k++) {
+		enum fl_ev kind = fl_decode_kind(&rp->dec, k);
+
+		skip[k] = kind == FL_EV_NONE ? FL_SKIP_UNKNOWN : kind == FL_EV_OTHER ? FL_SKIP_OTHER :
+			  FL_SKIP_NO;
+	}
+	src[0] = (struct replay_pages_src){
+		.handle = rp->handle, .nr_cpus = n, .offset = check->cpu_offset,
+		.size = check->cpu_size, .skip = skip, .nr_skip = (uint32_t)rp->dec.max_id + 1,
+		.skipped = skipped,
+	};
+	if (bpf) {
+		boffs = calloc(n + 1, sizeof(*boffs));
+		bsizes = calloc(n + 1, sizeof(*bsizes));
+		if (!boffs || !bsizes) {
+			ret = -2;
+			goto out;
+		}
+		bpf_ranges(fd, check, boffs, bsizes);	/* checked by the caller */
+		src[1] = (struct replay_pages_src){
+			.handle = bpf, .nr_cpus = n, .offset = boffs, .size = bsizes,
+			.skipped = skipped + n,
+		};
+		nr_src = 2;
+	}
+	ret = replay_pages_iterate(fd, check, src, nr_src, threads, on_record, rp);
+	for (cpu = 0; cpu < n; cpu++) {
+		rp->info->events += skipped[cpu];
+		if (cpu < rp->nr_cpus)
+			rp->cpu_read[cpu] += skipped[cpu];
+	}
+	rp->info->unknown_events += src[0].skipped_unknown;
+	if (!ret) {
+		for (k = 0; k < nr_src; k++) {
+			if (!src[k].err)
+				continue;
+			if (src[k].err == ENOMEM) {
+				ret = -2;	/* the readers' buffers: said as memory */
+				break;
+			}
+			snprintf(why, len, "%s CPU %d could not be read to its end (%s)",
+				 k ? "the bpf buffer's" : "the data of", src[k].err_cpu,
+				 src[k].err == EPROTO ? "a page larger than a page" :
+				 strerror(src[k].err));
+			ret = -3;
+			break;
+		}
+	}
+out:
+	free(boffs);
+	free(bsizes);
+	free(skip);
+	free(skipped);
+	return ret;
+}
+
 int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace_info *info)
 {
 	struct tracecmd_input *handle = NULL, *bpf;
 	struct replay rp = { .info = info, .sink = sink, .recorder_pid = -1 };
+	struct fl_tdcheck check = { 0 };
+	int source = replay_source(), fd = -1;
 	char why[256];
 	int ret, k;
 
@@ -463,13 +580,20 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	info->command_start_ns = -1;
 	info->command_end_ns = -1;
 	info->command_status = -1;
-	ret = replay_open(path, &handle, info, &rp.cpu_expected);
+	if (source < 0)
+		return fl_err(FL_EXIT_USAGE, "FORKLOCK_REPLAY=%s: not libtracecmd, pages, threads "
+			      "or auto", getenv("FORKLOCK_REPLAY"));
+	ret = replay_open(path, &handle, info, &check, &fd);
 	if (ret)
 		return ret;
+	rp.cpu_expected = check.cpu_events;
+	check.cpu_events = NULL;
 	rp.nr_cpus = rp.cpu_expected ? info->nr_cpus : 0;
 	rp.cpu_read = calloc(rp.nr_cpus + 1, sizeof(*rp.cpu_read));
 	if (!rp.cpu_read) {
 		free(rp.cpu_expected);
+		fl_tdcheck_free(&check);
+		close(fd);
 		tracecmd_close(handle);
 		return fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
 	}
@@ -477,6 +601,8 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 		int code = errno == ENOMEM ? FL_EXIT_FAILURE : FL_EXIT_LAYOUT;
 
 		fl_decoder_free(&rp.dec);
+		fl_tdcheck_free(&check);
+		close(fd);
 		tracecmd_close(handle);
 		free(rp.cpu_expected);
 		free(rp.cpu_read);
@@ -507,13 +633,38 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	bpf = bpf_buffer(&rp, handle);
 	if (bpf && info->tier == FL_TIER_TRACEPOINT)
 		info->tier = FL_TIER_BPF;
-	if (bpf) {
+	/*
+	 * forklock's page readers read what libtracecmd would give, where the
+	 * checker walked the file (version 6) and no option makes libtracecmd
+	 * adjust the timestamps; libtracecmd reads the rest.
+	 */
+	if (source != SRC_LIBTRACECMD && check.version == 6 && check.cpu_offset &&
+	    rp.cpu_expected && !check.ts_adjusted) {
+		rp.pages = true;
+		if (bpf) {
+			uint64_t *o = calloc(info->nr_cpus + 1, 8), *z = calloc(info->nr_cpus + 1, 8);
+
+			rp.pages = o && z && bpf_ranges(fd, &check, o, z) == 0;
+			free(o);
+			free(z);
+		}
+	}
+	if (!rp.pages && (source == SRC_PAGES || source == SRC_THREADS))
+		fl_notice("%s: read by libtracecmd, not by pages as FORKLOCK_REPLAY asks: %s", path,
+			  check.version != 6 ? "a version 7 file" : check.ts_adjusted ?
+			  "an option adjusts its timestamps" : "its bpf buffer was not found");
+	if (rp.pages) {
+		ret = read_pages(&rp, fd, &check, bpf, reader_threads(source, &check), why,
+				 sizeof(why));
+	} else if (bpf) {
 		struct tracecmd_input *both[2] = { handle, bpf };
 
 		ret = tracecmd_iterate_events_multi(both, 2, on_record, &rp);
 	} else {
 		ret = tracecmd_iterate_events(handle, NULL, 0, on_record, &rp);
 	}
+	fl_tdcheck_free(&check);
+	close(fd);
 	win_end_of_trace(&rp);
 	/* the kernel release may only be known from the snapshot */
 	info->vma_locks = release_at_least(info->kernel, 6, 4);
@@ -529,8 +680,13 @@ int fl_replay_file(const char *path, const struct fl_sink *sink, struct fl_trace
 	if (bpf)
 		tracecmd_close(bpf);
 	tracecmd_close(handle);
-	if (rp.nomem)
+	if (rp.nomem || (rp.pages && ret == -2))
 		ret = fl_err(FL_EXIT_FAILURE, "%s: out of memory replaying the events", path);
+	else if (rp.pages && ret == -3)
+		ret = fl_err(FL_EXIT_PARTIAL, "%s: %s; no report of a part", path, why);
+	else if (rp.pages && ret < 0)
+		ret = fl_err(FL_EXIT_FORMAT, "%s: the events stop before their end: events were "
+			     "lost before an event that has no format (corrupt data)", path);
 	else if (ret < 0)
 		ret = fl_err(FL_EXIT_FORMAT, "%s: libtracecmd stopped before the end of the events "
 			     "(corrupt data, or out of memory)", path);

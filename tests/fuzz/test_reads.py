@@ -11,7 +11,8 @@ damaged ring pages (zeroed, duplicated, swapped), CPU ranges that alias
 another CPU's, and sparse files claiming huge CPU data are reported as
 corruption, each with its exit code and one line; a trace libtracecmd
 cannot map whole (ulimit -v) is reported whole or refused (exit 18), never
-reported in part with exit 0.  The mutations are made
+reported in part with exit 0 (FORKLOCK_REPLAY=libtracecmd; forklock's own
+page readers, the default, map nothing of the data).  The mutations are made
 to a committed real recording (tests/fuzz/corpus/rec-storm-3.dat).
 """
 import json
@@ -265,15 +266,14 @@ class Reads(unittest.TestCase):
         t.cpus = out
         return self.write('big.dat', t.bytes())
 
-    def test_address_space_limit(self):
-        # libtracecmd maps each CPU's data in chunks as large as it (here
-        # 24 MiB); under ulimit -v those mmaps fail and it ends the CPU
-        # without a word: forklock report exited 0 with 3 forks of 3,000
-        ldd = subprocess.run(['ldd', FORKLOCK], capture_output=True, text=True).stdout
-        if 'libasan' in ldd:
-            self.skipTest('a sanitizer build cannot run under an address-space limit')
+    def limit_sweep(self, source):
+        """forklock report under ulimit -v of 300 MiB down to 45 MiB: each run
+        the whole report or one error line (18 said as a part not read);
+        returns the exit codes seen."""
         path = self.big_trace(1000)
-        full = self.run_fl('report', '-F', 'json', '--forks', path)
+        env = dict(os.environ, FORKLOCK_REPLAY=source)
+        full = subprocess.run([FORKLOCK, 'report', '-F', 'json', '--forks', path],
+                              capture_output=True, timeout=TIMEOUT, env=env)
         self.assertEqual(full.returncode, 0, full.stderr)
         self.assertEqual(json.loads(full.stdout)['summary']['forks'], 3000)
         seen = set()
@@ -281,12 +281,13 @@ class Reads(unittest.TestCase):
             lim = mib << 20
             try:
                 p = subprocess.run([FORKLOCK, 'report', '-F', 'json', '--forks', path],
-                                   capture_output=True, timeout=TIMEOUT, preexec_fn=lambda: (
+                                   capture_output=True, timeout=TIMEOUT, env=env,
+                                   preexec_fn=lambda: (
                                        resource.setrlimit(resource.RLIMIT_AS, (lim, lim))))
             except subprocess.TimeoutExpired:
                 self.fail('hung under a %d MiB limit' % mib)
             seen.add(p.returncode)
-            what = 'ulimit -v of %d MiB: exit %d\n%s' % (mib, p.returncode, p.stderr)
+            what = '%s, ulimit -v of %d MiB: exit %d\n%s' % (source, mib, p.returncode, p.stderr)
             if p.returncode == 0:
                 self.assertEqual(p.stdout, full.stdout, what + ': exit 0, another report')
                 continue
@@ -301,8 +302,28 @@ class Reads(unittest.TestCase):
                                  r'could not map or read the rest|libtracecmd cannot open it '
                                  r'here)')
         self.assertIn(0, seen)
+        return seen
+
+    def address_space_ok(self):
+        ldd = subprocess.run(['ldd', FORKLOCK], capture_output=True, text=True).stdout
+        if 'libasan' in ldd:
+            self.skipTest('a sanitizer build cannot run under an address-space limit')
+
+    def test_address_space_limit(self):
+        # libtracecmd maps each CPU's data in chunks as large as it (here
+        # 24 MiB); under ulimit -v those mmaps fail and it ends the CPU
+        # without a word: forklock report exited 0 with 3 forks of 3,000
+        self.address_space_ok()
+        seen = self.limit_sweep('libtracecmd')
         self.assertIn(EXIT_PARTIAL, seen, 'no limit made the mmaps fail: %s' % seen)
 
+    def test_address_space_limit_pages(self):
+        # forklock's page readers (the default) read into small buffers of
+        # their own: under the same limits the report is whole, or memory
+        # runs out and says so (1), or libtracecmd's open fails (18)
+        self.address_space_ok()
+        seen = self.limit_sweep('auto')
+        self.assertLessEqual(seen, {0, 1, EXIT_PARTIAL}, seen)
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

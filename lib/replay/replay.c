@@ -484,8 +484,8 @@ static int bpf_ranges(int fd, const struct fl_tdcheck *check, uint64_t *offs, ui
 {
 	int i;
 
-	for (i = 0; i < check->nr_buffers; i++)
-		if (!strcmp(check->buffers[i].name, FL_BPF_BUFFER))
+	for (i = 0; i < check->nr_named; i++)
+		if (!strcmp(check->named[i].name, FL_BPF_BUFFER))
 			return fl_tdcheck_buffer_cpus(fd, check, i, offs, sizes);
 	return -1;
 }

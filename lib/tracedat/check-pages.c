@@ -9,6 +9,7 @@
  * and the same page twice (in one CPU's data or in two).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,18 +135,27 @@ past:
 }
 
 
-/* A page's contents, as one number: equal pages hash equal. */
+/*
+ * A page's contents, as one number: equal pages hash equal.  Four lanes
+ * of 8-byte words, independent until the end, so the multiplies overlap
+ * (every page of the trace is hashed: this was a tenth of a report).
+ */
 static uint64_t page_hash(const uint8_t *page, uint32_t page_size)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, w;
+	uint64_t h[4] = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL,
+			  0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL }, w;
 	uint32_t i;
+	int k;
 
-	for (i = 0; i < page_size; i += 8) {
-		memcpy(&w, page + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	return h;
+	for (i = 0; i + 32 <= page_size; i += 32)
+		for (k = 0; k < 4; k++) {
+			memcpy(&w, page + i + 8 * k, 8);
+			h[k] = (h[k] ^ w) * 0x100000001b3ULL;
+			h[k] ^= h[k] >> 29;
+		}
+	for (k = 1; k < 4; k++)
+		h[0] = (h[0] ^ h[k]) * 0x100000001b3ULL;
+	return h[0] ^ (h[0] >> 29);
 }
 
 /*
@@ -256,5 +266,120 @@ int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size)
 		done += n;
 	}
 	free(buf);
+	return ret;
+}
+
+/* ---- every CPU's pages, on threads when there is much to walk ---------------- */
+
+struct td_part {
+	pthread_t thread;
+	struct td_walk w;		/* its own tables and reason */
+	struct fl_tdcheck p;		/* ... a copy: why is its own, cpu_events shared */
+	const uint64_t *offs, *sizes;
+	int first, step, nr_cpus;
+	int ret, bad_cpu;		/* its first failure and where */
+};
+
+static void *walk_part(void *arg)
+{
+	struct td_part *t = arg;
+	int cpu;
+
+	for (cpu = t->first; cpu < t->nr_cpus; cpu += t->step) {
+		if (!t->sizes[cpu])
+			continue;
+		t->ret = td_check_pages(&t->w, cpu, t->offs[cpu], t->sizes[cpu]);
+		if (t->ret < 0) {
+			t->bad_cpu = cpu;
+			break;
+		}
+	}
+	return NULL;
+}
+
+int td_check_cpus(struct td_walk *c, const uint64_t *offs, const uint64_t *sizes)
+{
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = c->p->nr_cpus, cpu, i, k, nr = 0, with_data = 0, ret = 0, bad = -1;
+	struct td_part *t;
+	uint64_t bytes = 0;
+
+	for (cpu = 0; cpu < n; cpu++) {
+		bytes += sizes[cpu];
+		with_data += sizes[cpu] != 0;
+	}
+	nr = host < with_data ? (int)host : with_data;
+	if (nr > 64)
+		nr = 64;
+	if (nr < 2 || bytes < (4U << 20)) {
+		/* one after another: a small trace is walked before a thread starts */
+		for (cpu = 0; cpu < n; cpu++)
+			if (sizes[cpu] && (ret = td_check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
+				return ret;
+		return 0;
+	}
+	t = calloc(nr, sizeof(*t));
+	if (!t)
+		return td_nomem(c);
+	for (k = 0; k < nr; k++) {
+		t[k].p = *c->p;
+		t[k].p.why[0] = '\0';
+		t[k].w = *c;
+		t[k].w.p = &t[k].p;
+		t[k].w.cur.why = t[k].p.why;
+		t[k].w.seen = NULL;
+		t[k].w.nr_seen = t[k].w.cap_seen = 0;
+		t[k].w.shortest = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*t[k].w.shortest));
+		t[k].w.after_loss = calloc(TRACEDAT_MAX_EVENT_ID + 1, sizeof(*t[k].w.after_loss));
+		t[k].offs = offs;
+		t[k].sizes = sizes;
+		t[k].first = k;
+		t[k].step = nr;
+		t[k].nr_cpus = n;
+		t[k].bad_cpu = -1;
+		if (!t[k].w.shortest || !t[k].w.after_loss) {
+			t[k].ret = td_nomem(&t[k].w);
+			t[k].bad_cpu = n;
+		} else if (pthread_create(&t[k].thread, NULL, walk_part, &t[k])) {
+			walk_part(&t[k]);	/* no thread: walked here */
+			t[k].step = -t[k].step;
+		}
+	}
+	for (k = 0; k < nr; k++) {
+		if (t[k].step > 0 && t[k].w.shortest && t[k].w.after_loss)
+			pthread_join(t[k].thread, NULL);
+		/* the lowest CPU's failure, as the walk one after another finds it */
+		if (t[k].ret < 0 && (bad < 0 || t[k].bad_cpu < t[bad].bad_cpu))
+			bad = k;
+	}
+	for (k = 0; k < nr; k++) {
+		for (i = 0; !ret && t[k].w.shortest && i <= TRACEDAT_MAX_EVENT_ID; i++) {
+			if (t[k].w.shortest[i] && (!c->shortest[i] || t[k].w.shortest[i] < c->shortest[i]))
+				c->shortest[i] = t[k].w.shortest[i];
+			c->after_loss[i] |= t[k].w.after_loss[i];
+		}
+		for (i = 0; !ret && (size_t)i < t[k].w.nr_seen; i++) {
+			if (c->nr_seen == c->cap_seen) {
+				size_t cap = c->cap_seen ? c->cap_seen * 2 : 1024;
+				struct td_page_seen *s = realloc(c->seen, cap * sizeof(*s));
+
+				if (!s) {
+					ret = td_nomem(c);
+					break;
+				}
+				c->seen = s;
+				c->cap_seen = cap;
+			}
+			c->seen[c->nr_seen++] = t[k].w.seen[i];
+		}
+		free(t[k].w.shortest);
+		free(t[k].w.after_loss);
+		free(t[k].w.seen);
+	}
+	if (bad >= 0) {
+		memcpy(c->p->why, t[bad].p.why, sizeof(c->p->why));
+		ret = t[bad].ret;
+	}
+	free(t);
 	return ret;
 }

@@ -405,10 +405,8 @@ static int walk_v6(struct td_walk *c)
 	}
 	c->label = "";
 	c->events = c->p->cpu_events;
-	for (cpu = 0; cpu < c->p->nr_cpus; cpu++) {
-		if (sizes[cpu] && (ret = td_check_pages(c, cpu, offs[cpu], sizes[cpu])) < 0)
-			goto out;
-	}
+	if ((ret = td_check_cpus(c, offs, sizes)) < 0)
+		goto out;
 	if ((ret = td_check_buffers(c, hdr_end, offs, sizes)) < 0 || (ret = td_check_seen(c)) < 0)
 		goto out;
 	if ((ret = try_open(c)) < 0 || (ret = td_check_lengths(c)) < 0)

@@ -95,6 +95,8 @@ int td_check_buffers(struct td_walk *c, uint64_t hdr_end, const uint64_t *top_of
 
 /* check-pages.c: one CPU's data, @size bytes at @off, page by page ... */
 int td_check_pages(struct td_walk *c, int cpu, uint64_t off, uint64_t size);
+/* ... every CPU's, on threads (one per host CPU) when the data is 4 MiB or more ... */
+int td_check_cpus(struct td_walk *c, const uint64_t *offs, const uint64_t *sizes);
 /* ... no page found twice (after every CPU's td_check_pages()) ... */
 int td_check_seen(struct td_walk *c);
 /* ... and, once libtracecmd gave the formats (c->need), the events' lengths. */

@@ -266,6 +266,41 @@ class Reads(unittest.TestCase):
         t.cpus = out
         return self.write('big.dat', t.bytes())
 
+    def big_damaged(self, name, fn):
+        """big_trace(1000) with @fn(pages of CPU 0, pages of CPU 1) applied:
+        28 MiB of data, which the checker walks with a thread per host CPU."""
+        t = tracedat.TraceDat(read(self.big_trace(1000)))
+        cpus = [self.pages(c, t.page_size) for c in t.cpus]
+        fn(*cpus)
+        t.cpus = [b''.join(bytes(p) for p in c) for c in cpus]
+        return self.write(name, t.bytes())
+
+    def test_damage_walked_on_threads(self):
+        # each CPU damaged: the lowest CPU's fault is said, as a walk of one
+        # CPU after another finds it, whichever thread finds its own first
+        def both(c0, c1):
+            c0[5000][:] = bytes(len(c0[5000]))
+            c1[3][:] = bytes(len(c1[3]))
+        self.fails([self.big_damaged('both.dat', both)], EXIT_FORMAT,
+                   r'.* is a corrupt trace\.dat: CPU 0: the page at offset \d+ is zeroed ')
+
+        def late_cpu1(c0, c1):
+            c1[900], c1[901] = c1[901], c1[900]
+        self.fails([self.big_damaged('late1.dat', late_cpu1)], EXIT_FORMAT,
+                   r'.*: CPU 1: the page at offset \d+ is older than the page before it')
+
+        # a page of CPU 0 over one of CPU 1: two threads' pages, one list
+        def across(c0, c1):
+            ts = lambda p: struct.unpack_from('<Q', p)[0]
+            # CPU 1's page over a CPU 0 page where its time fits between the neighbours
+            t = ts(c1[500])
+            fit = [j for j in range(1, len(c0) - 1) if ts(c0[j - 1]) <= t <= ts(c0[j + 1])]
+            self.assertTrue(fit)
+            c0[fit[0]][:] = c1[500]
+        self.fails([self.big_damaged('across.dat', across)], EXIT_FORMAT,
+                   r'.*: the page at offset \d+ is the page at offset \d+ again: a page '
+                   r'copied over another$')
+
     def limit_sweep(self, source):
         """forklock report under ulimit -v of 300 MiB down to 45 MiB: each run
         the whole report or one error line (18 said as a part not read);
